@@ -466,6 +466,14 @@ class IdpUser(SourcedRecord):
         return (self.user_type or "").casefold() == "guest" or "#ext#" in self.user_name_key
 
     @property
+    def invitation_pending(self) -> bool:
+        """Entra ``externalUserState`` ``PendingAcceptance`` (letter case aside): a B2B guest who never redeemed
+        the invitation, who cannot sign in through the IdP until they do (docs/formats.md §3d; tester17 finding
+        9). Read from :attr:`attributes` (the users CSV column or Graph property); other IdPs have none."""
+        state = self.attributes.get("externalUserState") if self.attributes else None
+        return isinstance(state, str) and state.strip().casefold() == "pendingacceptance"
+
+    @property
     def primary_email(self) -> Email | None:
         """The primary email, else the first one, else ``None``."""
         for e in self.emails:
@@ -1171,6 +1179,7 @@ class Lockout(str, Enum):
     GUEST_HELD = "guest_held"              # an active guest a blocking review item holds: no action yet
     UNMATCHED_KEPT = "unmatched_kept"      # an active internal member kept with no IdP identity
     UNMATCHED_REVIEW = "unmatched_review"  # the same while a review item about them is open
+    INVITATION_PENDING = "invitation_pending"  # linked or created, but their Entra B2B invitation is not redeemed
 
 
 class ScimManaged(str, Enum):
@@ -1476,6 +1485,7 @@ class LockoutCounts(SummaryRecord):
     guest_held: int
     unmatched_kept: int
     unmatched_review: int
+    invitation_pending: int  # plan format 10 (tester17 finding 9)
 
 
 class AdminLossCounts(SummaryRecord):
@@ -1658,7 +1668,7 @@ class Fingerprints(dict[str, Fingerprint]):
         return {k.removeprefix("member:"): v.state for k, v in self.items() if isinstance(v, MemberFingerprint)}
 
 
-PLAN_FORMAT_VERSION = 9
+PLAN_FORMAT_VERSION = 10
 """The plan file's shape. Raised whenever that shape changes (a field added, removed or retyped in a plan or in
 its ``policy.resolved``; tests/test_plan_schema.py pins the schema of each version, so a change without a new
 version fails there). 1: every plan written before 2026-12-06 21:30 UTC (its later shapes were not told apart:
@@ -1667,7 +1677,9 @@ tester10 finding 9); 2: from then on; 3: a person row's ``scim_managed`` and ``s
 ``policy.resolved.preflight.members_include_archived_and_inactive`` (tester14a finding 2); 6:
 ``policy.resolved.applied.closed_runs`` (tester14b #1); 7: ``policy.resolved.unmatched.idp_suspended`` (tester13
 finding 7); 8: ``policy.resolved.preflight.idp_users_include_deactivated``; 9: the :class:`Lockout` ``guest_held`` and
-``summary.outcomes.lockouts.guest_held`` (words18: a guest a blocking item holds was counted ``guest_disabled``)."""
+``summary.outcomes.lockouts.guest_held`` (words18: a guest a blocking item holds was counted ``guest_disabled``); 10: a person row's ``lockout``
+``invitation_pending``, ``summary.outcomes.lockouts.invitation_pending`` and
+``policy.resolved.guests.confirm_pending_invitations`` (tester17 finding 9)."""
 
 
 class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -1711,7 +1723,7 @@ class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     tool_version: str
     created_at: str
     digest: str
-    format_version: Literal[9] = PLAN_FORMAT_VERSION
+    format_version: Literal[10] = PLAN_FORMAT_VERSION
 
     @property
     def blocking_items(self) -> tuple[ReviewItem, ...]:

@@ -23,6 +23,9 @@ from .payloads import ScimSetAccountType, new_owner_id
 DEACTIVATING_KINDS = frozenset({ActionKind.MEMBERS_DEACTIVATE, ActionKind.SCIM_DEACTIVATE_USER})
 """Kinds that deactivate a member (REST archive, SCIM ``active: false``)."""
 
+_SIGNING_IN_KINDS = frozenset({ActionKind.SCIM_LINK_USER, ActionKind.SCIM_CREATE_USER})
+"""Kinds after which a person signs in through the IdP (a link, a create)."""
+
 LEAVING_KINDS = (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST, ActionKind.SCIM_DEACTIVATE_USER)
 """Kinds after which a member's documents change owner (docs/sigma-api.md §2.5, §5.3)."""
 
@@ -33,6 +36,8 @@ LOCKOUT_LABELS: dict[Lockout, str] = {
                         "guests unless the decision converts them)",
     Lockout.UNMATCHED_KEPT: "No IdP identity, kept: cannot sign in through the IdP",
     Lockout.UNMATCHED_REVIEW: "No IdP identity yet, decision pending in the review queue",
+    Lockout.INVITATION_PENDING: "Entra B2B invitation not accepted (PendingAcceptance): cannot sign in through the "
+                                "IdP until they redeem it",
 }
 """Why a person cannot sign in after the switch, one line per :class:`~planner.model.Lockout`."""
 
@@ -74,7 +79,7 @@ def scim_managed(
 def lockout(
     kinds: Collection[ActionKind], *, member_id: str | None, idp_id: str | None,
     user_kind: str | None, sigma_status: str | None, in_review: bool,
-    managed: ScimManaged | None = None, held: bool = False,
+    managed: ScimManaged | None = None, held: bool = False, invitation_pending: bool = False,
 ) -> Lockout | None:
     """Why a person cannot sign in once SCIM is on, or ``None``.
 
@@ -91,7 +96,11 @@ def lockout(
       disables guests, docs/sigma-api.md §5.3);
     - ``unmatched_review`` / ``unmatched_kept``: an active internal member with no IdP identity
       (SAML-only sign-in needs the IdP, docs/sigma-api.md §5.1, §2.5), with / without an open review item,
-      unless ``managed`` says the IdP provisioned them (``None``).
+      unless ``managed`` says the IdP provisioned them (``None``);
+    - ``invitation_pending``: the plan links or creates them (``scim.link_user``, ``scim.create_user``) while
+      their IdP user's Entra B2B invitation is not redeemed (``invitation_pending``:
+      :attr:`planner.model.IdpUser.invitation_pending`): Sigma is SAML-only after the switch and the IdP cannot
+      sign them in until they redeem it (tester17 finding 9).
 
     Members already archived or inactive lose nothing: ``None``.
     """
@@ -100,6 +109,8 @@ def lockout(
             return Lockout.DEACTIVATED
         if ActionKind.MEMBERS_DISABLE_GUEST in kinds:
             return Lockout.GUEST_DISABLED
+        if invitation_pending and not _SIGNING_IN_KINDS.isdisjoint(kinds):
+            return Lockout.INVITATION_PENDING
     if member_id is None or sigma_status not in (None, "active"):
         return None
     if user_kind == "guest":
@@ -250,7 +261,8 @@ def lockout_breakdown(counts: LockoutCounts) -> str:
                    (counts.guest_disabled, "guest disabled" if counts.guest_disabled == 1 else "guests disabled"),
                    (counts.guest_held, "guest held by a blocking review item" if counts.guest_held == 1
                     else "guests held by blocking review items"),
-                   (unmatched, "with no IdP identity" + in_review)))
+                   (unmatched, "with no IdP identity" + in_review),
+                   (counts.invitation_pending, "with an Entra invitation not accepted")))
 
 
 def admin_loss_breakdown(counts: AdminLossCounts) -> str:

@@ -393,6 +393,9 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
                                                       {**directory.scim.pre_scim, **directory.scim.without_external_id},
                                                       unmatched.provisioning_admin(policy, directory).email)
     outcome.review_items.extend(refused_items)
+    pending = guests.invitation_pending_items(people, actions, policy.guests, directory)
+    outcome.review_items.extend(pending)
+    outcome.uses.extend(guests.invitation_pending_uses(policy.guests, directory, pending))
     outcome.review_items.extend(unfinished_runs.unfinished_run_items(directory.applied_unfinished))
     outcome.uses.extend(unfinished_runs.closed_run_uses(directory.applied_unfinished))
     outcome.review_items.extend(user_name_mapping.mapping_items(directory, actions, policy.linking.scim_user_name))
@@ -1045,7 +1048,8 @@ def person_rows(
                              kept_by_scim_state=mid in kept_absent) if kept_absent else None
         locked = lockout_of(kinds, member_id=mid, idp_id=iid, user_kind=user_kind,
                             sigma_status=sigma_status, in_review=bool(found), managed=managed,
-                            held=bool(found) and not blocking.isdisjoint(found))
+                            held=bool(found) and not blocking.isdisjoint(found),
+                            invitation_pending=user is not None and user.invitation_pending)
         rows.append(
             PersonRow(
                 mid, email, name, member_type, user_kind, sigma_status, iid, scim_user_name, idp_state,

@@ -475,12 +475,25 @@ class Guests(_Model):
     ``action: disable`` archives every guest with a document transfer;
     ``convert`` turns guests an IdP user links to into internal IdP-managed
     members and disables the rest. ``create_from_idp``: create accounts for IdP
-    guest users (Entra ``#EXT#``) that match no member.
+    guest users (Entra ``#EXT#``) that match no member. ``confirm_pending_invitations``: IdP users
+    (userName or id) whose Entra B2B invitation is not accepted (``externalUserState``
+    ``PendingAcceptance``) and whom the plan may link to their Sigma member all the same, knowing they cannot
+    sign in until they redeem it; another such link is a blocking ``guests.invitation_pending`` item
+    (:func:`planner.rules.guests.invitation_pending_items`; tester17 finding 9).
     """
 
     action: Literal["disable", "convert"] = "disable"
     document_owner: str | None = None
     create_from_idp: bool = False
+    confirm_pending_invitations: list[Name] = Field(default_factory=list)
+
+    @model_serializer(mode="wrap")
+    def _without_unset_confirmations(self, handler: Any) -> Any:
+        # a policy without ``confirm_pending_invitations`` resolves as it did before the key existed
+        data = handler(self)
+        if not self.confirm_pending_invitations:
+            data.pop("confirm_pending_invitations", None)
+        return data
 
 
 class TeamRule(_Model):

@@ -93,6 +93,7 @@ LOCKOUT_SHORT: dict[str, str] = {
     "guest_held": "guest (held in review)",
     "unmatched_kept": "no IdP identity",
     "unmatched_review": "no IdP identity (in review)",
+    "invitation_pending": "invitation not accepted",
 }
 """The people table's short form of :data:`LOCKOUT_LABELS`."""
 

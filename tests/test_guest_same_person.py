@@ -202,3 +202,167 @@ def by_action(plan, action_id: str):
     (action,) = [a for a in plan.actions if a.id == action_id]
     return action
 
+
+# --------------------------------------------------------------------------- finding 9: an invitation not accepted
+
+
+CAROL_UPN = "carol.nguyen_northpartners.example#EXT#@acme.example"
+OMAR_B2B = "1cccdff3-690e-4844-b781-370e23f92fa8"  # omar.haddad@northpartners.example, a B2B guest no member matches
+PENDING_MESSAGE = (
+    "IdP user {idp} ({upn}) never accepted its Entra B2B invitation (externalUserState PendingAcceptance): the plan "
+    "{what}, but after the switch Sigma signs in through the IdP only, which cannot sign them in until they redeem "
+    "it; counted under 'Cannot sign in after the switch'{tail}")
+CAROL_WHAT = "converts and links guest 'carol.nguyen@northpartners.example'"
+
+
+def pending(tmp_path: Path, *upns: str) -> Path:
+    """The sample's Entra CSV export with the B2B guests ``upns``' externalUserState PendingAcceptance."""
+    idp = entra_copy(tmp_path)
+    for upn in upns:
+        text = (idp / "users.csv").read_bytes().decode("utf-8-sig")
+        (row,) = [line for line in text.split("\n") if f",{upn}," in line]
+        edit(idp / "users.csv", row, row.replace(",Invitation,Accepted,", ",Invitation,PendingAcceptance,"))
+    return idp
+
+
+def plan_cli(capsys, tmp_path: Path, idp: Path, policy: Path):
+    from planner.planfile import read_plan
+
+    from .conftest import run_cli
+
+    out = tmp_path / "plan.json"
+    code, _, err = run_cli(capsys, "plan", "--sigma", str(ACME / "sigma"), "--idp", str(idp), "--policy", str(policy),
+                           "--out", str(out), "--detailed-exitcode")
+    assert out.exists(), err
+    return code, read_plan(out)
+
+
+def test_a_converted_guest_who_never_redeemed_her_invitation_blocks_the_plan(capsys, tmp_path):
+    """tester17 finding 9: Carol, a Sigma guest who signs in today, would be converted and linked to an Entra B2B
+    user nobody has redeemed; after the switch she is locked out. The plan keeps the conversion (her work stays
+    hers) and holds it on one blocking item naming her, settled by guests.confirm_pending_invitations (or by her
+    redeeming the invitation and a fresh export)."""
+    from planner.model import Lockout
+    from planner.report import render_html, report_headline
+    from planner.show import plain_text
+
+    code, plan = plan_cli(capsys, tmp_path, pending(tmp_path, CAROL_UPN), ACME / "policy-entra-reviewed.yaml")
+    assert code == 3  # --detailed-exitcode: changes, blocked by review items (was: 2, nothing about her)
+    assert about(plan, CAROL_GUEST, CAROL_B2B) == [f"members.convert_guest:{CAROL_GUEST}", f"scim.link_user:{CAROL_GUEST}"]
+    assert [(r.id, r.rule) for r in plan.review_items if r.blocking] == [
+        (f"guests.invitation_pending:{CAROL_B2B}", "guests.confirm_pending_invitations")]
+    (item,) = [r for r in plan.review_items if r.code == "guests.invitation_pending"]
+    assert item.message == PENDING_MESSAGE.format(
+        idp=CAROL_B2B, upn=CAROL_UPN, what=CAROL_WHAT,
+        tail="; they sign in to Sigma today and would lose it: have them redeem it, or confirm the link")
+    assert item.subject.fields() == {"memberId": CAROL_GUEST, "email": "carol.nguyen@northpartners.example",
+                                     "idpId": CAROL_B2B, "userName": CAROL_UPN}
+    assert item.resolution == (
+        f"# resend the invitation of IdP user {CAROL_B2B} (Entra admin center: the user's B2B invitation, Resend "
+        "invitation) and have them accept it before the switch, export and plan again; or link them all the same, "
+        "knowing they cannot sign in until they redeem it:\n"
+        f"guests:\n  confirm_pending_invitations:\n    - {CAROL_UPN}\n")
+    assert yaml.safe_load(item.resolution) == {"guests": {"confirm_pending_invitations": [CAROL_UPN]}}
+    (row,) = [r for r in plan.people if r.member_id == CAROL_GUEST]
+    assert row.lockout is Lockout.INVITATION_PENDING
+    assert wire(plan.summary.outcomes.lockouts) == {
+        "total": 15, "deactivated": 10, "guest_disabled": 2, "unmatched_kept": 2, "unmatched_review": 0,
+        "invitation_pending": 1}
+    headline = ("Cannot sign in after the switch: 15 (10 deactivated, 2 guests disabled, 2 with no IdP identity, "
+                "1 with an Entra invitation not accepted)")
+    assert report_headline(plan).startswith(headline + ";")
+    text = plain_text(plan).splitlines()
+    assert headline in text
+    assert ("  Entra B2B invitation not accepted (PendingAcceptance): cannot sign in through the IdP until they "
+            "redeem it (1):") in text
+    assert ("Entra B2B invitation not accepted (PendingAcceptance): cannot sign in through the IdP until they redeem "
+            "it (1)</h3>") in render_html(plan)
+
+
+def test_guests_confirm_pending_invitations_lets_the_conversion_through(capsys, tmp_path):
+    idp = pending(tmp_path, CAROL_UPN)
+    policy = reviewed_policy(tmp_path, f"guests:\n  confirm_pending_invitations: ['{CAROL_UPN}']\n")
+    code, plan = plan_cli(capsys, tmp_path, idp, policy)
+    assert code == 2  # changes, ready to approve
+    assert about(plan, CAROL_GUEST, CAROL_B2B) == [f"members.convert_guest:{CAROL_GUEST}", f"scim.link_user:{CAROL_GUEST}"]
+    assert [r.id for r in plan.review_items if r.blocking] == []
+    assert [(r.id, r.blocking, r.message, r.resolution) for r in plan.review_items
+            if r.code in ("guests.invitation_pending", "policy.unused_entry")] == [
+        (f"guests.invitation_pending:{CAROL_B2B}", False, PENDING_MESSAGE.format(
+            idp=CAROL_B2B, upn=CAROL_UPN, what=CAROL_WHAT, tail=" (guests.confirm_pending_invitations names them)"),
+         "")]
+    (row,) = [r for r in plan.people if r.member_id == CAROL_GUEST]
+    assert row.lockout.value == "invitation_pending"  # still counted: confirming is knowing, not signing in
+    from planner.policy import resolved_policy
+
+    assert resolved_policy(plan.policy.resolved).guests.confirm_pending_invitations == [CAROL_UPN]
+
+
+def test_a_confirm_pending_entry_once_she_accepted_is_an_unused_entry(capsys, tmp_path):
+    policy = reviewed_policy(tmp_path, f"guests:\n  confirm_pending_invitations: ['{CAROL_UPN}']\n")
+    code, plan = plan_cli(capsys, tmp_path, entra_copy(tmp_path), policy)
+    assert code == 2
+    (unused,) = [r for r in plan.review_items if r.code == "policy.unused_entry"]
+    assert (unused.id, unused.blocking) == ("policy.unused_entry:guests.confirm_pending_invitations[0]", False)
+    assert unused.message.endswith(
+        f"guests.confirm_pending_invitations entry {CAROL_UPN} settled nothing in this plan: it answers whether "
+        "this IdP user, whose Entra B2B invitation is not accepted, is linked to their Sigma member all the same, "
+        f"which this plan does not ask (IdP user {CAROL_B2B}'s invitation is not pending); the entry has no effect: "
+        "remove it once its wave is done")
+
+
+def test_a_created_b2b_guest_whose_invitation_is_pending_is_named_not_blocking(capsys, tmp_path):
+    """Nobody loses a sign-in they have: the account waits for Omar; he is counted under "cannot sign in"."""
+    idp = pending(tmp_path, "omar.haddad_northpartners.example#EXT#@acme.example")
+    # his names (Sigma's SCIM needs both) and the guest creates of the policy: created with his address
+    edit(idp / "users.csv", "Omar Haddad,,omar.haddad@northpartners.example,,Guest",
+         "Omar Haddad,Haddad,omar.haddad@northpartners.example,Omar,Guest")
+    text = (ACME / "policy-entra-reviewed.yaml").read_text()
+    for old, new in (("guests:\n  action: convert\n", "guests:\n  action: convert\n  create_from_idp: true\n"),
+                     ("user_name_guard:\n  overrides:\n",
+                      f"user_name_guard:\n  overrides:\n    {OMAR_B2B}: use_primary_email\n")):
+        assert text.count(old) == 1
+        text = text.replace(old, new)
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(text)
+    code, plan = plan_cli(capsys, tmp_path, idp, policy)
+    assert code == 2
+    assert about(plan, OMAR_B2B) == [f"scim.create_user:{OMAR_B2B}"]
+    assert [(r.id, r.blocking, r.rule, r.message, r.resolution) for r in plan.review_items
+            if r.code == "guests.invitation_pending"] == [
+        (f"guests.invitation_pending:{OMAR_B2B}", False, "guests.action", PENDING_MESSAGE.format(
+            idp=OMAR_B2B, upn="omar.haddad_northpartners.example#EXT#@acme.example", what="creates them", tail=""),
+         f"# no policy setting settles this: resend the invitation of IdP user {OMAR_B2B} (Entra admin center: the "
+         "user's B2B invitation, Resend invitation) and have them accept it before the switch; export and plan "
+         "again\n")]
+    assert plan.summary.outcomes.lockouts.invitation_pending == 1
+
+
+def test_the_sample_plan_counts_no_pending_invitation(tmp_path):
+    plan = plan_of(ACME / "entra", ACME / "policy-entra-reviewed.yaml")
+    assert wire(plan.summary.outcomes.lockouts)["invitation_pending"] == 0  # written at 0 too (plan format 10)
+    assert [r for r in plan.review_items if r.code == "guests.invitation_pending"] == []
+
+
+def test_lockout_of_a_pending_invitation_only_for_who_the_plan_links_or_creates():
+    from planner import outcomes
+    from planner.model import ActionKind, Lockout
+
+    link, create, convert = ActionKind.SCIM_LINK_USER, ActionKind.SCIM_CREATE_USER, ActionKind.MEMBERS_CONVERT_GUEST
+    common = dict(idp_id="u1", sigma_status="active", in_review=False, invitation_pending=True)
+    assert outcomes.lockout({convert, link}, member_id="m1", user_kind="guest", **common) is Lockout.INVITATION_PENDING
+    assert outcomes.lockout({create}, member_id=None, user_kind=None, **common) is Lockout.INVITATION_PENDING
+    assert outcomes.lockout({ActionKind.MEMBERS_DISABLE_GUEST}, member_id="m1", user_kind="guest",
+                            **common) is Lockout.GUEST_DISABLED
+    assert outcomes.lockout({link}, member_id="m1", user_kind="internal",
+                            **{**common, "invitation_pending": False}) is None
+
+
+def test_a_confirm_pending_entry_naming_no_idp_user_is_an_unknown_reference(capsys, tmp_path):
+    policy = reviewed_policy(tmp_path, "guests:\n  confirm_pending_invitations: [carol.nguyen@northpartner.example]\n")
+    code, plan = plan_cli(capsys, tmp_path, entra_copy(tmp_path), policy)
+    assert code == 3
+    assert [(r.id, r.message) for r in plan.review_items if r.blocking] == [
+        ("policy.unknown_reference:guests.confirm_pending_invitations[0]",
+         f"{policy}:79:5: guests.confirm_pending_invitations[0] names IdP user 'carol.nguyen@northpartner.example', "
+         "which is not in the IdP export; the entry is ignored")]

@@ -169,7 +169,7 @@ def test_each_person_row_carries_its_outcomes():
     ]
     assert p.summary.outcomes == OutcomeCounts(
         lockouts=LockoutCounts(total=3, deactivated=1, guest_disabled=1, guest_held=0, unmatched_kept=1,
-                               unmatched_review=0),
+                               unmatched_review=0, invitation_pending=0),
         admins_losing_admin=AdminLossCounts(total=0, deactivated=0, cannot_sign_in=0, downgraded=0),
         admin_gains=1, admin_changes=0, downgrades=1, scim_managed=0)
     assert report_headline(p) == ("Cannot sign in after the switch: 3 (1 deactivated, 1 guest disabled, 1 with no IdP "

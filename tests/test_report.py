@@ -318,6 +318,7 @@ def test_risk_summary_lays_out_the_plans_outcomes():
         "guest_held": [],
         "unmatched_kept": ["m5"],
         "unmatched_review": ["m14"],
+        "invitation_pending": [],  # an Entra invitation not accepted (tester17 finding 9)
     }
     assert risk["lockout_total"] == 6
     assert [(p["member_id"], p["after"]) for p in risk["admins_losing_admin"]] == [("m7", "Creator"), ("m9", "Viewer")]

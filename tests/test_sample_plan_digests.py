@@ -18,10 +18,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:f744ff2daedb602db01cf38fcaa0c2ddeaf8cf1c087b3b2373c33605b97a39dd",
-    "okta-reviewed": "sha256:dbb6214da3aea4537c0ae22375be159c103d62e2733554342c625816f8d3447a",
-    "entra": "sha256:327ccc8123e36bd57c184b87a4636c09307ee11f2f6d607f3af37e43a5d6d0f1",
-    "entra-reviewed": "sha256:6e24caa88b7b4802d8961cfa464f13abb6bde95a42c8c2245cecc4b895916622",
+    "okta": "sha256:07d2fdd0878c56ee77ac30e15fb816f20466ddcc4ca9c13d680bb7a620b9ecf0",
+    "okta-reviewed": "sha256:28c0942f2f46d1140df9201e435059463741c57d13468eb19095fb95a98c17c8",
+    "entra": "sha256:78284a47015c1223cd8395acbf81a7ceb4680ba5551256b777eb90ee6ad0c71a",
+    "entra-reviewed": "sha256:d02251c49e4c3bb134855105519ea82031cbd53907e79be457fbf5cbf4f9f945",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""

@@ -38,7 +38,7 @@ decision in (a guest's ``guest`` status gives way to the decision's).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Collection
+from typing import Collection, Iterable
 
 from msgspec.structs import replace
 
@@ -55,7 +55,7 @@ from ..payloads import (
     UserKindState,
 )
 from ..policy import NEVER, Guests, Policy
-from . import action_id, make_action, make_review, person_ref, yaml_snippet
+from . import action_id, make_action, make_review, outside_policy, person_ref, yaml_snippet
 from .policy_entries import EntryUse
 from .account_types import TypeDecision, source_text
 from .reactivated import reactivated_item
@@ -391,3 +391,113 @@ def invited_address_uses(doubts: list[InvitedAddressDoubt], policy: Policy, dire
                      f"waits for the blocking guests.invited_address_differs of IdP user {d.idp_id}")
             for d in doubts for ref in _naming(policy, directory, d.idp_id)]
 
+
+# --------------------------------------------------------------------------- an invitation not accepted
+
+
+CONFIRM_PENDING = "guests.confirm_pending_invitations"
+"""The policy key that lets the plan link a member to an IdP user whose invitation is not accepted."""
+
+
+def invitation_pending_items(people: Iterable[Person], actions: Iterable[Action], policy: Guests,
+                             directory: Directory) -> list[ReviewItem]:
+    """One ``guests.invitation_pending`` per person the plan links or creates (their ``scim.link_user`` /
+    ``scim.create_user`` is among ``actions``) whose IdP user never redeemed its Entra B2B invitation
+    (:attr:`planner.model.IdpUser.invitation_pending`), in IdP id order. After the switch Sigma signs in through
+    the IdP only (preflight ``saml_only``), and the invited user has to redeem the invitation before they reach
+    any resource (Microsoft Graph, invitation resource type: "The invited user has to go through the redemption
+    process to access any resources"). Their person row counts them under "Cannot sign in after the switch"
+    (:func:`planner.outcomes.lockout`, ``invitation_pending``; tester17 finding 9: a converted guest was counted
+    as able to sign in).
+
+    Blocking when the plan links an existing Sigma member (a guest converted, most often): a person who signs in
+    today would be locked out by the switch, on an identity nobody has claimed yet, unless
+    ``guests.confirm_pending_invitations`` names the IdP user (:func:`confirmed_pending`: the admin knows, and they
+    will redeem it). Informational when the plan creates them: nobody loses a sign-in they have, the account
+    waits for them (docs/policy.md ``guests``)."""
+    signing = {a.id for a in actions if a.kind in (ActionKind.SCIM_LINK_USER, ActionKind.SCIM_CREATE_USER)}
+    confirmed = confirmed_pending(policy, directory)
+    items = []
+    for person in people:
+        user = person.idp_user
+        if user is None or not user.invitation_pending:
+            continue
+        member = person.member
+        if member is not None and action_id(ActionKind.SCIM_LINK_USER, member.member_id) in signing:
+            what = (f"converts and links guest {member.email!r}" if person.converted
+                    else f"links member {member.email!r}")
+            items.append(_pending_link_item(person, what, user.id in confirmed))
+        elif member is None and action_id(ActionKind.SCIM_CREATE_USER, user.id) in signing:
+            items.append(_pending_item(person, "creates them", blocking=False, tail="", rule="guests.action",
+                                       resolution=outside_policy(_RESEND.format(user.id) + "; export and plan again")))
+    return sorted(items, key=lambda r: r.id)
+
+
+_RESEND = ("resend the invitation of IdP user {} (Entra admin center: the user's B2B invitation, Resend invitation) "
+           "and have them accept it before the switch")
+
+
+def _pending_link_item(person: Person, what: str, confirmed: bool) -> ReviewItem:
+    user = person.idp_user
+    assert user is not None
+    if confirmed:
+        return _pending_item(person, what, blocking=False, tail=f" ({CONFIRM_PENDING} names them)",
+                             rule=CONFIRM_PENDING, resolution="")
+    return _pending_item(
+        person, what, blocking=True, rule=CONFIRM_PENDING,
+        tail="; they sign in to Sigma today and would lose it: have them redeem it, or confirm the link",
+        resolution=yaml_snippet({"guests": {"confirm_pending_invitations": [user.user_name or user.id]}}, notes=[
+            _RESEND.format(user.id) + ", export and plan again; or link them all the same, knowing they cannot sign "
+            "in until they redeem it:"]))
+
+
+def _pending_item(person: Person, what: str, *, blocking: bool, tail: str, rule: str, resolution: str) -> ReviewItem:
+    user, member = person.idp_user, person.member
+    assert user is not None
+    return make_review(
+        "guests.invitation_pending", user.id, blocking=blocking,
+        subject=person_ref(member_id=member.member_id if member else None, email=member.email if member else None,
+                           idp_id=user.id, user_name=user.user_name),
+        message=(f"IdP user {user.id} ({user.user_name}) never accepted its Entra B2B invitation "
+                 f"(externalUserState PendingAcceptance): the plan {what}, but after the switch Sigma signs in "
+                 "through the IdP only, which cannot sign them in until they redeem it; counted under "
+                 f"'Cannot sign in after the switch'{tail}"),
+        rule=rule,
+        evidence=ItemEvidence(linked_by=person.link.key if person.link else UNSET),
+        resolution=resolution,
+    )
+
+
+def confirmed_pending(policy: Guests, directory: Directory) -> dict[str, int]:
+    """``{IdP id: index of the first guests.confirm_pending_invitations entry naming them}`` (an entry names an
+    IdP user by id or userName, :meth:`planner.directory.Directory.find_idp_id`; one naming nobody is
+    :mod:`.policy_refs`' ``policy.unknown_reference``)."""
+    found: dict[str, int] = {}
+    for i, ref in enumerate(policy.confirm_pending_invitations):
+        idp_id = directory.find_idp_id(ref)
+        if idp_id is not None:
+            found.setdefault(idp_id, i)
+    return found
+
+
+def invitation_pending_uses(policy: Guests, directory: Directory, items: Iterable[ReviewItem]) -> list[EntryUse]:
+    """What each ``guests.confirm_pending_invitations`` entry settled (:mod:`.policy_entries`): the link of the
+    IdP user it names that an informational ``guests.invitation_pending`` of its rule says it confirmed
+    (:func:`invitation_pending_items`); else nothing, and why (the invitation is accepted, or the plan links no
+    member to them)."""
+    if not policy.confirm_pending_invitations:
+        return []
+    settled = {i.subject.idp_id for i in items
+               if i.code == "guests.invitation_pending" and i.rule == CONFIRM_PENDING and not i.blocking}
+    uses = []
+    for i, ref in enumerate(policy.confirm_pending_invitations):
+        idp_id = directory.find_idp_id(ref)
+        if idp_id is None:
+            continue
+        if idp_id in settled:
+            uses.append(EntryUse(CONFIRM_PENDING, i, f"links IdP user {idp_id}, whose invitation is not accepted"))
+        elif not directory.idp_users[idp_id].invitation_pending:
+            uses.append(EntryUse(CONFIRM_PENDING, i, "", f"IdP user {idp_id}'s invitation is not pending"))
+        else:
+            uses.append(EntryUse(CONFIRM_PENDING, i, "", f"the plan links no Sigma member to IdP user {idp_id}"))
+    return uses

@@ -12,7 +12,8 @@ settle something, one :class:`EntryUse` each, from the decisions they made
 :meth:`planner.rules.scim_state.PlannedState.verdict` and :func:`~planner.rules.scim_state.conflict_entry_absences`,
 :func:`planner.rules.account_types.acknowledgment_uses`, ``confirmed_uses`` and ``override_uses``,
 :func:`planner.rules.unmatched.decision_uses`, :func:`planner.rules.teams.map_uses`, ``deleted_group_uses`` and
-``confirmation_uses``, :func:`planner.rules.duplicates.resolve` and ``exclusion_uses``,
+``confirmation_uses``, :func:`planner.rules.guests.invitation_pending_uses`,
+:func:`planner.rules.duplicates.resolve` and ``exclusion_uses``,
 :func:`planner.rules.scim_state.reused_address_uses`, :func:`planner.rules.unfinished_runs.closed_run_uses`,
 :func:`planner.rules.inputs.identical_groups_uses`); :func:`planner.planning.decide` folds them
 (:attr:`planner.rules.Outcome.uses`); every entry of :func:`keyed_entries` no use names is one
@@ -52,7 +53,8 @@ not fit is asked again: ``applied.closed_runs`` (it names the plan's digest and 
 ``linking.overrides`` (a pinned link: Sigma's SCIM state contradicting it is a blocking
 ``linking.override_contradicts_scim``), ``linking.second_accounts`` (a member a userName change left behind),
 ``user_name_guard.overrides`` and ``account_types.overrides`` (what the IdP is to send that person), the long forms
-above, ``account_types.several_type_groups_confirmed`` (it
+above, ``guests.confirm_pending_invitations`` (it names the IdP user whose link it lets through),
+``account_types.several_type_groups_confirmed`` (it
 names the type it confirms), ``teams.map`` (a team and its group:
 :func:`planner.rules.teams.check_scim_links` refuses one against Sigma's SCIM links), ``teams.deleted_groups``
 (an IdP group id, which a deleted group never takes again), ``teams.confirm_new_teams`` (a new team beside another
@@ -93,6 +95,8 @@ QUESTION = {
     "account_types.several_type_groups_confirmed": "which account type Entra ID sends this protected person in "
                                                    "groups of different account types",
     "unmatched.decisions": "whether to keep or deactivate this member, who has no IdP identity",
+    "guests.confirm_pending_invitations": "whether this IdP user, whose Entra B2B invitation is not accepted, is "
+                                          "linked to their Sigma member all the same",
     "teams.map": "which IdP group this team follows",
     "teams.confirm_empty": "whether this IdP group, empty while its team has members, is meant to be empty",
     "teams.deleted_groups": "whether the IdP group a team is linked to by SCIM, which the IdP export lacks, was "
@@ -230,6 +234,8 @@ def _other_entries(policy: Policy) -> Iterator[KeyedEntry]:
         yield KeyedEntry("unmatched.decisions", ref, f"{ref}: {what}", ("unmatched", "decisions", ref, "[key]"),
                          f"it records no reason, so it would {what} this member unreviewed the next time they have no "
                          "IdP identity (they leave, an export misses them)")
+    for i, ref in enumerate(policy.guests.confirm_pending_invitations):
+        yield KeyedEntry("guests.confirm_pending_invitations", i, ref, ("guests", "confirm_pending_invitations", i))
     teams = policy.teams
     for team, group in teams.map.items():
         yield KeyedEntry("teams.map", team, f"{team}: {group}", ("teams", "map", team, "[key]"))

@@ -16,7 +16,7 @@ What each section names (:func:`policy_references`):
   ``linking.second_accounts`` keys, ``linking.overrides[].member`` (but ``never``);
 - an **IdP user** (IdP id, userName or sent userName, a unique match):
   ``linking.overrides[].idp``, ``linking.excluded_idp_users``, ``linking.reused_addresses`` keys,
-  ``user_name_guard.overrides`` keys;
+  ``user_name_guard.overrides`` keys, ``guests.confirm_pending_invitations``;
 - a **person** (either of the above, as an individual assignment in the IdP):
   ``account_types.overrides`` and ``several_type_groups_confirmed`` keys, ``acknowledged_downgrades``,
   ``acknowledged_replacements``;
@@ -164,6 +164,8 @@ def _account_types_refs(policy: Policy) -> Iterator[PolicyRef]:
 
 def _guests_refs(policy: Policy) -> Iterator[PolicyRef]:
     yield PolicyRef(("guests", "document_owner"), RefKind.MEMBER, policy.guests.document_owner or "")
+    yield from _items(RefKind.IDP_USER, ("guests", "confirm_pending_invitations"),
+                      policy.guests.confirm_pending_invitations)
 
 
 def _teams_refs(policy: Policy) -> Iterator[PolicyRef]:
