@@ -41,7 +41,7 @@ def test_the_rows_of_people_kept_as_scim_has_them_are_scim_managed_not_lockouts(
         "mO": (None, Lockout.UNMATCHED_KEPT, None),
     }
     assert wire(p.summary.outcomes.lockouts) == {"total": 1, "deactivated": 0, "guest_disabled": 0, "guest_held": 0,
-                                                 "unmatched_kept": 1, "unmatched_review": 0}
+                                                 "unmatched_kept": 1, "unmatched_review": 0, "invitation_pending": 0}
     assert p.summary.outcomes.scim_managed == 2
     row = json.loads(json.dumps(wire([r for r in p.people if r.member_id == "mN"][0])))
     assert (row["lockout"], row["scim_managed"]) == (None, "absent_from_export")
