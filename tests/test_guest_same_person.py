@@ -266,7 +266,7 @@ def test_a_converted_guest_who_never_redeemed_her_invitation_blocks_the_plan(cap
     (row,) = [r for r in plan.people if r.member_id == CAROL_GUEST]
     assert row.lockout is Lockout.INVITATION_PENDING
     assert wire(plan.summary.outcomes.lockouts) == {
-        "total": 15, "deactivated": 10, "guest_disabled": 2, "unmatched_kept": 2, "unmatched_review": 0,
+        "total": 15, "deactivated": 10, "guest_disabled": 2, "guest_held": 0, "unmatched_kept": 2, "unmatched_review": 0,
         "invitation_pending": 1}
     headline = ("Cannot sign in after the switch: 15 (10 deactivated, 2 guests disabled, 2 with no IdP identity, "
                 "1 with an Entra invitation not accepted)")
