@@ -546,17 +546,21 @@ def detailed_exit_code(plan: Plan) -> int:
 def summary_lines(plan: Plan) -> Iterable[str]:
     """What ``plan`` prints after writing the file: the summary line, the headline figures about
     people (``summary.outcomes``, in the words of ``show`` and the report), failing guards, unmet
-    pre-flight checks, each ``applied.unfinished_run`` item (a run of a plan given to ``--applied`` did not finish),
+    pre-flight checks (but one that is a failed guard's own verdict, the same name and words:
+    :func:`planner.rules.preflight.protected_person`, said once, tester18 finding 10), each ``applied.unfinished_run`` item (a run of a plan given to ``--applied`` did not finish),
     the blocking count."""
     yield plan.summary.text
     yield lockout_headline(plan.summary.outcomes.lockouts)
     yield admin_loss_headline(plan.summary.outcomes.admins_losing_admin)
     if not plan.actions and not plan.blocking_items:
         yield "No changes: Sigma already matches this plan's inputs and policy."
+    said = set()
     for g in plan.summary.failed_guards:
+        said.add((g.name, g.detail))
         yield f"guard failed: {g.name}: {g.detail}"
     for c in plan.unmet_preflight:
-        yield f"pre-flight {c.status.value}: {c.id}: {c.detail}"
+        if (c.id, c.detail) not in said:  # a protected person's check is their guard's verdict: said above
+            yield f"pre-flight {c.status.value}: {c.id}: {c.detail}"
     for r in plan.review_items:  # a run of an applied plan that did not finish (tester12 #12): said at once
         if r.code == UNFINISHED_RUN:
             yield f"{r.id}: {r.message}"
