@@ -204,7 +204,8 @@ def _holder(plan: Plan, email: str, member_id: str) -> str | None:
 
 _REVERSE_CHANGE = {TypeChange.UPGRADE.value: TypeChange.DOWNGRADE.value,
                    TypeChange.DOWNGRADE.value: TypeChange.UPGRADE.value,
-                   TypeChange.CUSTOM_REPLACEMENT.value: TypeChange.CUSTOM_REPLACEMENT.value}
+                   TypeChange.CUSTOM_REPLACEMENT.value: TypeChange.CUSTOM_REPLACEMENT.value,
+                   TypeChange.CHANGE.value: TypeChange.CHANGE.value}
 """The ``evidence.change`` of an account type change back: the plan's ranking, the other way."""
 
 

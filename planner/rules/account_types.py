@@ -119,7 +119,12 @@ def typo_message(name: str, builtin: str) -> str:
     return f"{name!r} is no built-in account type: did you mean {builtin!r}?"
 
 
-CHANGE_LABEL = {"custom_replacement": "custom-type replacement"}
+SAME_RANK = "change"
+""":func:`classify`'s word for a change between two built-in account types of one rank (:data:`BUILTIN_TIERS`:
+``Creator`` -> ``Build``): neither an upgrade nor a downgrade, the person row's ``type_change`` ``change``
+(:class:`~planner.model.TypeChange`)."""
+
+CHANGE_LABEL = {"custom_replacement": "custom-type replacement", SAME_RANK: "change within one rank"}
 """How an action's reason names a change category (the others by their own name)."""
 
 
@@ -149,13 +154,15 @@ ADMIN_TIER = max(BUILTIN_TIERS.values())
 
 def classify(before: str | None, after: str | None, precedence: list[str], custom: Collection[str] = (),
              admin: Collection[str] = ()) -> str:
-    """``unchanged`` | ``upgrade`` | ``downgrade`` | ``custom_replacement``.
+    """``unchanged`` | ``upgrade`` | ``downgrade`` | ``change`` (:data:`SAME_RANK`) | ``custom_replacement``.
 
     First by ``admin`` (``guards.admin_account_types`` case-folded): leaving an admin type for a
     non-admin one is a ``downgrade`` and the reverse an ``upgrade``, whatever ``precedence`` says
     (an admin's privileges are the ones the guards protect). Then by ``precedence`` when it lists
-    both types, else by :data:`BUILTIN_TIERS` when both are built-in (two built-in types of one
-    tier count as a downgrade, the careful side). A change from or to a type neither orders is a
+    both types, else by :data:`BUILTIN_TIERS` when both are built-in: two built-in types of one
+    tier (``Creator`` -> ``Build``, docs/policy.md "account_types": Build = Pro = Creator) are a
+    ``change`` ranked neither up nor down (was: a downgrade, counted by ``guards.thresholds.downgrades``
+    and blocking under ``on_downgrade: review``; tester18 finding 11). A change from or to a type neither orders is a
     ``custom_replacement`` (``"Finance Power User"`` -> ``"Analyze"``), except that leaving
     Admin is a ``downgrade`` and reaching it an ``upgrade``. ``custom``: names the organization
     marks ``isCustom`` (never ranked as built-in).
@@ -170,7 +177,7 @@ def classify(before: str | None, after: str | None, precedence: list[str], custo
     b, a = builtin_tier(before, custom), builtin_tier(after, custom)
     if b is not None and a is not None:
         if a == b:
-            return "unchanged" if before.casefold() == after.casefold() else "downgrade"
+            return "unchanged" if before.casefold() == after.casefold() else SAME_RANK
         return "upgrade" if a > b else "downgrade"
     if b == ADMIN_TIER:
         return "downgrade"
