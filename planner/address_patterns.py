@@ -25,14 +25,16 @@ readings agree is decided by its key, however unclean: a capital, or spaces no p
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from .model import email_key
 from .near_addresses import folded
 from .sources.values import character_name, unclean_parts
+
+if TYPE_CHECKING:
+    from .policy import PolicyPattern
 
 AS_HELD = "as Sigma holds it"
 """The :attr:`Reading.how` of the export's value."""
@@ -73,15 +75,16 @@ class PatternMatch:
     doubts: tuple[Reading, ...] = ()
 
 
-def _first(patterns: Sequence[re.Pattern], text: str) -> str | None:
+def _first(patterns: Sequence[PolicyPattern], text: str) -> str | None:
     return next((p.pattern for p in patterns if p.search(text)), None)
 
 
-def pattern_match(patterns: Sequence[re.Pattern], raw: str, key: str | None = None) -> PatternMatch:
-    """The verdict of ``patterns`` (compiled, searched: ``re.Pattern.search``) on the address ``raw`` as the rules
-    read it (:func:`rule_address`, ``key`` when given), and the readings that disagree (module docstring). A
-    printable ASCII address without spaces around it reads one way (its key is its lower case, which a
-    case-insensitive pattern reads alike): it is searched once. Raises nothing."""
+def pattern_match(patterns: Sequence[PolicyPattern], raw: str, key: str | None = None) -> PatternMatch:
+    """The verdict of ``patterns`` (compiled, searched: :meth:`planner.policy.PolicyPattern.search`) on the address
+    ``raw`` as the rules read it (:func:`rule_address`, ``key`` when given), and the readings that disagree (module
+    docstring). A printable ASCII address without spaces around it reads one way (its key is its lower case, which a
+    case-insensitive pattern reads alike): it is searched once. Raises :class:`planner.policy.PatternTimeout` when a
+    pattern runs too long on one reading (tester18 finding 12)."""
     key = rule_address(raw, key)
     pattern = _first(patterns, key)
     if raw.isascii() and raw.isprintable() and raw.strip() == raw:

@@ -55,6 +55,7 @@ from .execute.errors import ApplyRefused
 from .execute.reversals import check_not_rolled_back, check_not_superseded, check_not_undo_plan, recorded_reversals
 from .model import AppGroup, InputFile, ItemRef, Lockout, Plan
 from .planfile import plan_policy
+from .policy import compile_pattern
 from .rules.account_types import SEVERAL_TYPE_GROUPS, rank
 from .rules.app_assignment import NOT_PROVISIONED
 from .rules.policy_refs import SHARED_NAME
@@ -827,7 +828,7 @@ def _group_rows(idp: str, app_groups: Iterable[AppGroup], teams: list[TeamRow], 
         if g.match == "name" and g.group in shared:
             purposes.append(_shared_note(g.group, shared))
         if g.scope and g.match == "pattern":
-            matched = sorted(t.group for t in teams if re.fullmatch(g.group, t.group))
+            matched = sorted(t.group for t in teams if compile_pattern(g.group).fullmatch(t.group))
             purposes.append(f"scope: assign every group whose displayName fully matches this pattern; of the plan's "
                             f"team groups: {', '.join(matched) or 'none'}")
         elif g.scope:

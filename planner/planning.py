@@ -160,7 +160,7 @@ from .payloads import (
     new_owner_id, target_member_id,
 )
 from .planfile import canonical_json, fingerprint_of
-from .policy import Policy, group_pattern_matcher
+from .policy import PatternTimeout, Policy, group_pattern_matcher
 from .rules import (
     Outcome, account_types, app_assignment, duplicates, examples, guards, guests, inputs, linking, organization,
     policy_entries, policy_refs, preflight, reactivated, refusals, repeated_people, scim_state, scim_values, scope,
@@ -199,9 +199,18 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
 
     Raises :class:`~planner.policy.PolicyError` when the data contradicts the
     policy (an unknown account type, a user in mapped groups with no
-    precedence, a ``teams`` entry against Sigma's SCIM links: :func:`~planner.rules.teams.check_scim_links`) and :class:`PlanError` for loader errors, a Sigma export read before a run ``--applied`` names
+    precedence, a ``teams`` entry against Sigma's SCIM links: :func:`~planner.rules.teams.check_scim_links`; a
+    policy pattern running longer than :data:`~planner.policy.PATTERN_SECONDS` on one value, naming its key:
+    :meth:`~planner.policy.Policy.pattern_error`) and :class:`PlanError` for loader errors,
     (:func:`planner.rules.inputs.export_predates_run`) or a dependency cycle.
     """
+    try:
+        return _build_plan(snapshot, policy, created_at)
+    except PatternTimeout as exc:
+        raise policy.pattern_error(exc) from None
+
+
+def _build_plan(snapshot: Snapshot, policy: Policy, created_at: str | None) -> Plan:
     from .sources.validation import check_policy_inputs
 
     check_snapshot(snapshot)

@@ -34,6 +34,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Mapping
 
+import regex
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -78,11 +79,71 @@ class PolicyError(UserError):
 # --------------------------------------------------------------------------- field types
 
 
-def _check_regex(pattern: str, what: str = "regular expression") -> re.Pattern[str]:
-    try:
-        return re.compile(pattern)
-    except re.error as exc:
-        raise ValueError(f"bad {what} {pattern!r}: {exc}") from None
+PATTERN_SECONDS = 1.0
+"""How long one policy pattern may take on one value (seconds, the ``regex`` package's ``timeout``) before the
+plan stops with :class:`PatternTimeout` (tester18 finding 12: ``^([a-z]+\\.?)+@acme\\.example$`` ran Python's
+``re`` for minutes on one 30-letter address). An ordinary pattern takes microseconds."""
+
+
+class PatternTimeout(PolicyError):
+    """A policy pattern ran longer than :data:`PATTERN_SECONDS` on one value (catastrophic backtracking).
+
+    ``pattern``: the pattern as written (without ``re:``); ``value``: the displayName or address it was tried on.
+    ``str(exc)`` names both; :meth:`Policy.pattern_error` adds the key's ``file:line:column`` and dotted path."""
+
+    def __init__(self, pattern: str, value: str) -> None:
+        self.pattern = pattern
+        self.value = value
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        """``pattern '...' took more than 1 s on '...'``, with what to do (one line)."""
+        return (f"pattern {self.pattern!r} took more than {PATTERN_SECONDS:g} s on {self.value!r} (catastrophic "
+                "backtracking: a repetition of a group that can match the same text in many ways, such as (x+)+ "
+                "or (x|xx)+); rewrite it without the nested repetition; no plan written")
+
+
+@dataclass(frozen=True)
+class PolicyPattern:
+    """A policy regular expression, compiled once with the ``regex`` package (its syntax is Python ``re``'s,
+    VERSION0) and run with a timeout: every policy pattern goes through :func:`compile_pattern` (``scope.groups``,
+    ``account_types.group_map`` and ``teams.confirm_*`` ``re:`` entries, ``teams.rules[].pattern``,
+    ``unmatched.exclude_patterns``). ``pattern``: the source as written. Its methods raise :class:`PatternTimeout`."""
+
+    pattern: str
+    compiled: "regex.Pattern[str]"
+
+    def search(self, text: str) -> "regex.Match[str] | None":
+        """The first match anywhere in ``text`` (as ``re.Pattern.search``)."""
+        try:
+            return self.compiled.search(text, timeout=PATTERN_SECONDS)
+        except TimeoutError:
+            raise PatternTimeout(self.pattern, text) from None
+
+    def fullmatch(self, text: str) -> "regex.Match[str] | None":
+        """A match of the whole of ``text`` (as ``re.Pattern.fullmatch``)."""
+        try:
+            return self.compiled.fullmatch(text, timeout=PATTERN_SECONDS)
+        except TimeoutError:
+            raise PatternTimeout(self.pattern, text) from None
+
+
+@functools.lru_cache(maxsize=1024)
+def compile_pattern(pattern: str, ignore_case: bool = False) -> PolicyPattern:
+    """``pattern`` compiled as a :class:`PolicyPattern` (cached: one compile per source). Raises
+    ``regex.error`` for a bad pattern (the policy's validators refuse one first: :func:`_check_regex`)."""
+    return PolicyPattern(pattern, regex.compile(pattern, regex.IGNORECASE if ignore_case else 0))
+
+
+def _check_regex(pattern: str, what: str = "regular expression") -> PolicyPattern:
+    # Python's re first: its messages are the ones users know (the pattern language is re's); then regex, which
+    # runs it (compile_pattern), for a pattern only one of them reads
+    for compile_ in (re.compile, compile_pattern):
+        try:
+            compile_(pattern)
+        except (re.error, regex.error) as exc:
+            raise ValueError(f"bad {what} {pattern!r}: {exc}") from None
+    return compile_pattern(pattern)
 
 
 def _check_group_pattern(value: str) -> str:
@@ -100,7 +161,7 @@ GroupPattern = Annotated[str, AfterValidator(_check_group_pattern)]
 def group_pattern_matcher(pattern: str):
     """Return a function ``str -> bool`` telling whether a group displayName matches ``pattern``."""
     if pattern.startswith(REGEX_PREFIX):
-        rx = re.compile(pattern[len(REGEX_PREFIX):])
+        rx = compile_pattern(pattern[len(REGEX_PREFIX):])
         return lambda name: rx.fullmatch(name) is not None
     return lambda name: name == pattern
 
@@ -522,7 +583,8 @@ class TeamRule(_Model):
         if value is not None and pattern is not None:
             try:
                 re.compile(pattern).sub(value, "")
-            except re.error as exc:
+                regex.compile(pattern).sub(value, "")
+            except (re.error, regex.error, IndexError) as exc:
                 raise ValueError(f"bad replacement {value!r} for pattern {pattern!r}: {exc}") from None
         return value
 
@@ -857,6 +919,33 @@ class Policy(_Model):
     def error(self, loc: tuple[Any, ...], message: str) -> PolicyError:
         """A :class:`PolicyError` ``<file>:<line>:<col>: <dotted loc>: <message>``."""
         return PolicyError(f"{self.location(*loc)}: {dotted(loc)}: {message}")
+
+    def patterns(self) -> list[tuple[tuple[Any, ...], str]]:
+        """``(loc, pattern source)`` of every regular expression of the policy, in file order of sections:
+        ``scope.groups``, ``account_types.group_map`` keys and ``teams.confirm_*``
+        written ``re:<pattern>`` (source without ``re:``), ``teams.rules[].pattern``, ``unmatched.exclude_patterns``."""
+        found: list[tuple[tuple[Any, ...], str]] = []
+
+        def group(loc: tuple[Any, ...], value: str | None) -> None:
+            if value and value.startswith(REGEX_PREFIX):
+                found.append((loc, value[len(REGEX_PREFIX):]))
+
+        for i, g in enumerate(self.scope.groups):
+            group(("scope", "groups", i), g)
+        for key in self.account_types.group_map:
+            group(("account_types", "group_map", key, "[key]"), key)
+        for name in ("confirm_empty", "confirm_new_teams", "confirm_team_admin_removals"):
+            for i, g in enumerate(getattr(self.teams, name)):
+                group(("teams", name, i), g)
+        found += [(("teams", "rules", i, "pattern"), r.pattern) for i, r in enumerate(self.teams.rules) if r.pattern]
+        found += [(("unmatched", "exclude_patterns", i), p) for i, p in enumerate(self.unmatched.exclude_patterns)]
+        return found
+
+    def pattern_error(self, exc: PatternTimeout) -> PolicyError:
+        """``exc`` as ``<file>:<line>:<col>: <dotted key>: pattern '...' took more than 1 s on '...'; ...``: the
+        first key of :meth:`patterns` holding that pattern (tester18 finding 12: the message names the key)."""
+        loc = next((loc for loc, source in self.patterns() if source == exc.pattern), None)
+        return self.error(loc, exc.describe()) if loc is not None else PolicyError(exc.describe())
 
     def resolved(self) -> dict[str, Any]:
         """The policy with every default filled in, JSON-ready (goes into the plan)."""

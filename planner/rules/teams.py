@@ -111,7 +111,7 @@ from ..payloads import (
     TeamMemberTarget,
     TeamNameState,
 )
-from ..policy import REGEX_PREFIX, Policy, Teams, TeamRule, group_pattern_matcher
+from ..policy import REGEX_PREFIX, Policy, PolicyPattern, Teams, TeamRule, compile_pattern, group_pattern_matcher
 from ..sources.values import clean_text, shared_group_names, team_name_key, unclean_name_parts
 from . import action_id, make_action, make_review, outside_policy, yaml_snippet
 from .policy_entries import EntryUse
@@ -423,7 +423,7 @@ def exact_matches(group_id: str, group_name: str, team_name: str, rule_id: str, 
                 for n, tid in free.by_clean_name.get(clean_text(team_name), ())])
 
 
-def rule_matches(rule: TeamRule, rule_id: str, pattern: re.Pattern | None, group_id: str, group_name: str,
+def rule_matches(rule: TeamRule, rule_id: str, pattern: PolicyPattern | None, group_id: str, group_name: str,
                  free: FreeTeams) -> list[Assignment]:
     """The teams one ``teams.rules`` entry finds for a group (``pattern``: a regex rule's, compiled):
     ``exact``, ``case_insensitive`` (names of one :func:`~planner.sources.values.team_name_key`), or
@@ -469,7 +469,7 @@ def rule_candidates(rules: list[TeamRule], groups: list[Group], free: FreeTeams,
     out = dict(candidates)
     for i, rule in enumerate(rules):
         rule_id = f"teams.rules[{i}].{rule.match}"
-        pattern = re.compile(rule.pattern) if rule.match == "regex" else None
+        pattern = compile_pattern(rule.pattern) if rule.match == "regex" and rule.pattern else None
         for g in groups:
             if g.group_id not in out:
                 found = rule_matches(rule, rule_id, pattern, g.group_id, g.display_name, free)

@@ -48,7 +48,6 @@ once, by :func:`settings`): :func:`decide_member` returns an :class:`UnmatchedDe
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
@@ -58,7 +57,7 @@ from ..directory import (
 )
 from ..model import Action, ActionKind, AppliedArchive, ItemEvidence, ReviewItem, ScimUser
 from ..payloads import UNSET, ArchiveAfter, DeactivateBefore, DeactivateEvidence, MemberRef
-from ..policy import Policy
+from ..policy import Policy, PolicyPattern, compile_pattern
 from ..sources.values import change_time, year_last_span
 from ..unsafe_characters import escape_address
 from . import make_action, make_review, person_ref, yaml_snippet
@@ -159,7 +158,7 @@ class UnmatchedSettings:
     owner: DocumentOwner
     decisions: Mapping[str, tuple[str, str]]
     protected: Mapping[str, str]
-    patterns: tuple[re.Pattern, ...]
+    patterns: tuple[PolicyPattern, ...]
     action: str
     idp_inactive: str
     idp_suspended: str = "review"
@@ -267,7 +266,7 @@ def settings(policy: Policy, directory: Directory) -> UnmatchedSettings:
         owner=document_owner(policy, directory, section.document_owner, ("unmatched", "document_owner")),
         decisions=decisions,
         protected=directory.protected_members(policy),
-        patterns=tuple(re.compile(p, re.IGNORECASE) for p in section.exclude_patterns),
+        patterns=tuple(compile_pattern(p, ignore_case=True) for p in section.exclude_patterns),
         action=section.action,
         idp_inactive=section.idp_inactive,
         idp_suspended=section.idp_suspended,
