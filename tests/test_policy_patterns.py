@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from planner.policy import PATTERN_SECONDS, PatternTimeout, compile_pattern, parse_policy
+from planner.policy import PATTERN_SECONDS, PatternTimeout, compile_pattern
+from planner.policy_reader import parse_policy
 
 from .conftest import run_cli
 
