@@ -1007,7 +1007,11 @@ class ItemEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
       ``onCustomReplacement``); when an ``acknowledged_downgrades`` / ``acknowledged_replacements`` entry
       of the person records another change: ``staleEntry`` (the entries as written, their old change),
       ``accountType`` -> ``policyAccountType`` (the change now planned); ``account_types.protected_account``: ``role``, ``accountType`` (kept),
-      ``policyAccountType`` (wanted), ``source``, ``groups``;
+      ``policyAccountType`` (wanted), ``source``, ``groups``; ``account_types.admin_upgrade``: ``change`` (when a
+      ``scim.set_account_type`` makes it), ``source``, ``groups`` (those giving the admin type), ``groupMapKeys``
+      (the ``group_map`` keys mapping them), ``accountType`` (held today; absent for a create),
+      ``policyAccountType`` (the admin type gained), ``staleEntry`` (an ``acknowledged_admin_upgrades`` entry of
+      theirs recording another type);
     - ``scope.nested_only``: ``scopeChain`` and/or ``accountTypeChain``, ``accountType``,
       ``directAccountType`` (``null``: no mapped group);
     - ``linking.ambiguous``: match ``key`` and ``edges`` (rows of :data:`planner.matching.EDGE_COLUMNS`);
@@ -1075,6 +1079,7 @@ class ItemEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
     direct_account_type: str | None | UnsetType = UNSET
     account_type_chain: list[str] | UnsetType = UNSET
     scope_chain: list[str] | UnsetType = UNSET
+    group_map_keys: list[str] | UnsetType = UNSET
     # links and userNames (planner.rules.linking, planner.rules.duplicates)
     key: str | UnsetType = UNSET
     edges: list[list[str]] | UnsetType = UNSET

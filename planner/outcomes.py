@@ -137,26 +137,39 @@ def type_change(before: str | None, after: str | None, change: str | None,
     return _TYPE_CHANGES.get(change or "", TypeChange.CHANGE)
 
 
+def gains_admin(before: str | None, after: str | None, sigma_status: str | None, admin_types: Collection[str]) -> bool:
+    """Whether a person the plan gives account type ``after`` gains an admin type: ``after`` is one of
+    ``admin_types`` (``guards.admin_account_types`` case-folded) and they hold none today, having no member (a
+    create: ``sigma_status`` ``None``), a member who is not active (``archived`` or ``inactive``: a reactivation)
+    or an active one of another type (``before``: an upgrade, a guest converted). The one rule of both the
+    blocking ``account_types.admin_upgrade`` item (:mod:`planner.rules.account_types`) and the person row's
+    ``admin_change`` ``gains`` (:func:`admin_change`; tester18 finding 5)."""
+    if after is None or after.casefold() not in admin_types:
+        return False
+    return sigma_status != "active" or before is None or before.casefold() not in admin_types
+
+
 def admin_change(before: str | None, after: str | None, sigma_status: str | None, lockout: Lockout | None,
                  admin_types: Collection[str]) -> AdminChange | None:
     """What the plan does to a person's admin account type, or ``None``.
 
     ``admin_types``: ``guards.admin_account_types`` case-folded (the same set the guards use,
     planner.rules.guards). ``loses``: admin before, active (or no Sigma status), and locked out
-    or without an admin type after; else, for a person who keeps sign-in and whose type changes
-    (both types known): ``gains`` to an admin type from another, ``changes`` from an admin type
-    (to another admin type, or a reactivated member's).
+    or without an admin type after; else, for a person who keeps sign-in: ``gains`` when they gain an
+    admin type (:func:`gains_admin`: a create or a reactivation born with one counts; was: a create counted
+    nowhere, tester18 finding 5), ``changes`` from an admin type to another type (an admin type, or a
+    reactivated member's).
     """
     was = before is not None and before.casefold() in admin_types
     if was and sigma_status in (None, "active") and (
         lockout is not None or (after or before).casefold() not in admin_types
     ):
         return AdminChange.LOSES
-    if lockout is not None or before is None or after is None or before == after:
+    if lockout is not None or after is None:
         return None
-    if was:
-        return AdminChange.CHANGES
-    return AdminChange.GAINS if after.casefold() in admin_types else None
+    if gains_admin(before, after, sigma_status, admin_types):
+        return AdminChange.GAINS
+    return AdminChange.CHANGES if was and before != after else None
 
 
 def owner_status(role: str, reference: str | None, person: PersonRow | None, guard_ok: bool,

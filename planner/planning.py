@@ -582,7 +582,8 @@ def fold_account_types(policy: Policy, directory: Directory, people: tuple[Perso
                        ) -> tuple[list[account_types.TypeDecision], Outcome, Mapping[str, account_types.NestedType]]:
     """Step 9: the :class:`~planner.rules.account_types.TypeDecision` of everyone linked, reactivated,
     converted or created (in ``people``'s order), their ``scim.set_account_type`` actions and review
-    items, and who among them has a type only through a nested group (Entra ID, :func:`nested_only_items`).
+    items (an admin type gained: ``account_types.admin_upgrade``, tester18 finding 5), and who among them has a
+    type only through a nested group (Entra ID, :func:`nested_only_items`).
     Raises :class:`~planner.policy.PolicyError` (an unknown account type, an unordered precedence)."""
     people = [p for p in people if p.status in TYPED_STATUSES]
     config = account_types.settings(policy, directory, people)
@@ -600,6 +601,8 @@ def fold_account_types(policy: Policy, directory: Directory, people: tuple[Perso
             out.actions.append(typed.action)
         if typed.review_item is not None:
             out.review_items.append(typed.review_item)
+        if typed.admin_upgrade is not None:
+            out.review_items.append(typed.admin_upgrade)
     out.review_items.extend(account_types.several_type_groups_items(decisions, config, directory))
     out.review_items.extend(account_types.idp_user_type_items(decisions, directory))
     out.uses.extend(account_types.acknowledgment_uses(decisions, config))
@@ -632,7 +635,8 @@ def hold_people(people: tuple[Person, ...], types: list[account_types.TypeDecisi
     """Hold the people whose person keys are ``held``, the one way a step holds someone it has a question
     about: status ``held`` (no link, no create, no conversion; the teams family neither pushes nor removes
     them, the unmatched family does not deactivate them), their type decision dropped, and their
-    ``scim.set_account_type`` and ``account_types.*`` items dropped from ``type_outcome`` (a type for
+    ``scim.set_account_type`` and ``account_types.*`` items (by memberId or, a create's, IdP id) dropped from
+    ``type_outcome`` (a type for
     someone not provisioned decides nothing), and their lines of ``account_types.several_type_groups``
     (:func:`~planner.rules.account_types.several_type_groups_without`: it would name the type a held person's
     groups give, tester14a finding 3), but the items ``asking`` names (ids: the questions that hold
@@ -648,7 +652,8 @@ def hold_people(people: tuple[Person, ...], types: list[account_types.TypeDecisi
     type_outcome.actions = [a for a in type_outcome.actions if target_member_id(a) not in members]
     items = []
     for r in type_outcome.review_items:
-        if r.id in asking or not (r.code.startswith("account_types.") and r.subject.member_id in members):
+        if r.id in asking or not (r.code.startswith("account_types.") and (r.subject.member_id in members
+                                                                           or r.subject.idp_id in idp_ids)):
             if r.code == account_types.SEVERAL_TYPE_GROUPS:
                 r = account_types.several_type_groups_without(r, idp_ids)
             if r is not None:

@@ -473,6 +473,46 @@ class AcknowledgedChange(_Model):
         """The entry as the policy writes it: ``{person: helen@acme.example, from: Admin, to: Build}``."""
         return f"{{person: {self.person}, from: {self.from_}, to: {self.to}}}"
 
+    def change(self) -> str:
+        """The change it records, as items name it: ``Admin -> Build``."""
+        return f"{self.from_} -> {self.to}"
+
+
+class AcknowledgedAdminUpgrade(_Model):
+    """An ``account_types.acknowledged_admin_upgrades`` entry: ``{person: <email, memberId, IdP id or userName>,
+    to: <admin account type>}``, the long form only. It records the admin type (``guards.admin_account_types``)
+    the person is meant to gain, whatever they hold today (a linked member's upgrade, a create or a
+    reactivation born with it, a guest converted into it), so it settles only that: another admin type for
+    them is the blocking ``account_types.admin_upgrade`` again, naming the entry
+    (:mod:`planner.rules.account_types`; tester18 finding 5). Read by the mechanism of
+    :class:`AcknowledgedChange` (:class:`planner.rules.account_types.Acknowledgment`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, serialize_by_alias=True)
+
+    person: Name
+    to: Name
+
+    @model_validator(mode="before")
+    @classmethod
+    def _long_form_only(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            raise ValueError(f"write {{person: {data}, to: <admin account type>}}: an entry records the admin type "
+                             "the person is meant to gain, so it settles that type only")
+        return data
+
+    @property
+    def from_(self) -> None:
+        """No current type is recorded: what the person holds today does not change the question."""
+        return None
+
+    def text(self) -> str:
+        """The entry as the policy writes it: ``{person: alice@acme.example, to: Admin}``."""
+        return f"{{person: {self.person}, to: {self.to}}}"
+
+    def change(self) -> str:
+        """The change it records, as items name it: ``gaining Admin``."""
+        return f"gaining {self.to}"
+
 
 AcknowledgedEntry = Annotated[
     Annotated[Name, Tag("short")] | Annotated[AcknowledgedChange, Tag("long")],
@@ -482,7 +522,7 @@ AcknowledgedEntry = Annotated[
 long form (:class:`AcknowledgedChange`); an error names the form written only."""
 
 
-def acknowledged_person(entry: "str | AcknowledgedChange") -> str:
+def acknowledged_person(entry: "str | AcknowledgedChange | AcknowledgedAdminUpgrade") -> str:
     """The person an acknowledged-change entry names, whatever its form."""
     return entry if isinstance(entry, str) else entry.person
 
@@ -502,7 +542,9 @@ class AccountTypes(_Model):
     (``acknowledged_replacements`` accepts one under ``review``). Each entry of
     ``acknowledged_downgrades`` / ``acknowledged_replacements`` is a person
     (short form, any change of theirs) or ``{person, from, to}``
-    (:class:`AcknowledgedChange`: that change only). ``several_type_groups_confirmed``
+    (:class:`AcknowledgedChange`: that change only); each of ``acknowledged_admin_upgrades`` is
+    ``{person, to}`` (:class:`AcknowledgedAdminUpgrade`: a person who holds no admin type today gains
+    that one, blocking ``account_types.admin_upgrade`` until listed). ``several_type_groups_confirmed``
     maps a protected person in several type groups to the type the IdP is confirmed to send them.
     """
 
@@ -514,6 +556,7 @@ class AccountTypes(_Model):
     acknowledged_downgrades: list[AcknowledgedEntry] = Field(default_factory=list)
     on_custom_replacement: Literal["allow", "review", "block"] = "review"
     acknowledged_replacements: list[AcknowledgedEntry] = Field(default_factory=list)
+    acknowledged_admin_upgrades: list[AcknowledgedAdminUpgrade] = Field(default_factory=list)
     overrides: dict[Name, Name] = Field(default_factory=dict)
     several_type_groups_confirmed: dict[Name, Name] = Field(default_factory=dict)
     """Person (email, memberId, IdP id or userName) -> the account type the IdP is confirmed to send a

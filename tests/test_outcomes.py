@@ -128,7 +128,7 @@ def test_document_transfers():
 
 def small_org():
     """root (Admin, protected) linked; ann Pro -> Viewer (acknowledged downgrade); bob unmatched, kept;
-    gail a guest, disabled; lee unmatched, deactivated; new@ a new hire; ivan Viewer -> Admin."""
+    gail a guest, disabled; lee unmatched, deactivated; new@ a new hire; ivan Viewer -> Admin (acknowledged)."""
     snap = snapshot(
         [member("m1", "ann@example.com", "Ann", "A", member_type="Pro"),
          member("m2", "bob@example.com", "Bob", "B", member_type="Viewer"),
@@ -142,6 +142,7 @@ def small_org():
     )
     return plan(snap, "account_types:\n  group_map: {Sigma-Admins: Admin}\n  default: Viewer\n"
                       "  new_user_default: Viewer\n  acknowledged_downgrades: [ann@example.com]\n"
+                      "  acknowledged_admin_upgrades: [{person: ivan@example.com, to: Admin}]\n"
                       "unmatched:\n  action: keep\n  decisions: {lee@example.com: deactivate}\n")
 
 

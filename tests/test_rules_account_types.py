@@ -188,7 +188,8 @@ def test_seats_before_and_after():
 
 def test_unchecked_names_are_reported_when_the_export_has_no_account_types():
     p = plan(admins_and_viewers(), MAP)
-    assert review_codes(p) == [("account_types.names_unchecked", True),  # tester8 finding 19: was informational
+    assert review_codes(p) == [("account_types.admin_upgrade", True),  # carol is created admin (tester18 #5)
+                               ("account_types.names_unchecked", True),  # tester8 finding 19: was informational
                                ("account_types.several_type_groups", False)]
     [item] = [i for i in p.review_items if i.code == "account_types.names_unchecked"]
     assert item.subject.fields() == {"accountTypes": ["admin", "viewer"]}

@@ -60,14 +60,21 @@ def test_show_of_an_undo_plan_lists_the_admin_grant_the_downgrades_and_says_why_
     assert (f"Pre-flight: none of its own. This undo plan runs against an organization already on SCIM; the "
             f"pre-flight checks were the migration plan's ({original}).") in lines
     assert not any("older version" in ln or ln.startswith("Actions not about a person") for ln in lines)
-    start = lines.index("Admin types gained or changed: 1 (1 gained)")
+    # victor.hale@, whom the plan deactivated as an Admin, is reactivated as one: he holds no admin type while
+    # archived, so he gains it (tester18 finding 5: was not counted)
+    start = lines.index("Admin types gained or changed: 2 (2 gained)")
     assert lines[start:start + 3] == [
-        "Admin types gained or changed: 1 (1 gained)",
+        "Admin types gained or changed: 2 (2 gained)",
         "  ~ helen.ortiz@acme.example  Helen Ortiz  [member QK9fJMB9nEBWpYLdl9yg76p7wxYSm <-> IdP "
         "00uDXNuDXUhYql9AzxH9] by email  Analyze -> Admin",
         "      ~ undo scim.link_user:QK9fJMB9nEBWpYLdl9yg76p7wxYSm: account type back to Admin  "
         "(scim.set_account_type, undo)",
     ]
+    victor = lines.index("  ~ victor.hale@acme.example  Victor Hale  [member uPJojxcONdlaV0d6ELaALgdqigRCk <-> IdP "
+                         "00ujwIPBPcTjMPs5sxQA] by email  Admin")
+    assert start < victor < lines.index("", start)
+    assert lines[victor + 1] == ("      + undo members.deactivate:uPJojxcONdlaV0d6ELaALgdqigRCk: reactivate  "
+                                 "(members.reactivate, undo)")
     start = lines.index("Downgrades: 4")  # Analyze -> Data Steward was an upgrade (the policy's precedence)
     heads = [ln for ln in lines[start + 1:lines.index("", start)] if ln.startswith("  ~ ")]
     assert [re.sub(r"  \[.*\] by email  ", " | ", h) for h in heads] == [

@@ -50,7 +50,11 @@ from ..did_you_mean import closest
 from ..directory import PROTECTED_BECAUSE, Directory, Person
 from ..model import AccountTypeSource, Action, ActionKind, Finding, ItemEvidence, ItemRef, ReviewItem, Severity, email_key
 from ..payloads import UNSET, AccountTypeEvidence, AccountTypeTarget, MemberTypeState, UserTypeState
-from ..policy import KEEP, AccountTypes, AcknowledgedChange, Policy, PolicyError, group_pattern_matcher
+from ..outcomes import gains_admin
+from ..policy import (
+    KEEP, REGEX_PREFIX, AccountTypes, AcknowledgedAdminUpgrade, AcknowledgedChange, Policy, PolicyError,
+    group_pattern_matcher,
+)
 from . import action_id, make_action, make_review, outside_policy, person_ref, yaml_snippet
 from .policy_entries import EntryUse
 
@@ -218,8 +222,9 @@ class TypeSettings:
     provisions: :meth:`~planner.directory.Directory.pushed_member_ids`); ``nested``: IdP id ->
     :class:`NestedType` of those whose type depended on nesting (:func:`nested_types`); ``overrides``: person key
     (``m:<memberId>`` / ``i:<IdP id>``) -> account type; ``acknowledged`` /
-    ``acknowledged_replacements``: person key -> the :class:`Acknowledgment` entries of
-    ``acknowledged_downgrades`` / ``acknowledged_replacements`` naming them; ``protected``: memberId -> ``organization.<key>``; ``admin``:
+    ``acknowledged_replacements`` / ``acknowledged_admin_upgrades``: person key -> the :class:`Acknowledgment`
+    entries of ``acknowledged_downgrades`` / ``acknowledged_replacements`` / ``acknowledged_admin_upgrades``
+    naming them; ``protected``: memberId -> ``organization.<key>``; ``admin``:
     ``guards.admin_account_types`` case-folded; ``custom``: the organization's ``isCustom`` names.
     """
 
@@ -229,17 +234,24 @@ class TypeSettings:
     overrides: Mapping[str, str]
     acknowledged: Mapping[str, tuple["Acknowledgment", ...]]
     acknowledged_replacements: Mapping[str, tuple["Acknowledgment", ...]]
+    acknowledged_admin_upgrades: Mapping[str, tuple["Acknowledgment", ...]]
     protected: Mapping[str, str]
     admin: frozenset[str]
     custom: frozenset[str]
 
 
+AcknowledgedEntry = str | AcknowledgedChange | AcknowledgedAdminUpgrade
+"""An entry of an acknowledgment list: a person (short form), or a long form recording the change."""
+
+
 @dataclass(frozen=True, slots=True)
 class Acknowledgment:
-    """One ``account_types.acknowledged_downgrades`` / ``acknowledged_replacements`` entry as the settling
-    reads it: ``name`` (the list's key), ``text`` as the policy writes it, and the change it records,
-    ``before`` -> ``after`` (account types in the organization's spelling, compared exactly as Sigma
-    compares ``userType``, docs/sigma-api.md §5.2; both ``None``: the short form, which records none)."""
+    """One ``account_types.acknowledged_downgrades`` / ``acknowledged_replacements`` /
+    ``acknowledged_admin_upgrades`` entry as the settling reads it: ``name`` (the list's key), ``text`` as the
+    policy writes it, and the change it records, ``before`` -> ``after`` (account types in the organization's
+    spelling, compared exactly as Sigma compares ``userType``, docs/sigma-api.md §5.2; ``before`` ``None`` in an
+    admin upgrade's entry, which records the type gained only; both ``None``: the short form, which records
+    none); ``recorded``: the long form."""
 
     name: str
     text: str
@@ -247,23 +259,24 @@ class Acknowledgment:
     after: str | None = None
     index: int = 0
     """The entry's place in its list (``account_types.<name>[index]``: :mod:`.policy_entries`)."""
+    recorded: bool = False
 
     @classmethod
-    def of(cls, name: str, entry: "str | AcknowledgedChange", index: int = 0) -> "Acknowledgment":
-        """The acknowledgment of entry ``index`` of list ``name`` (a person, or :class:`AcknowledgedChange`)."""
+    def of(cls, name: str, entry: AcknowledgedEntry, index: int = 0) -> "Acknowledgment":
+        """The acknowledgment of entry ``index`` of list ``name`` (a person, :class:`AcknowledgedChange` or
+        :class:`AcknowledgedAdminUpgrade`)."""
         if isinstance(entry, str):
             return cls(name, entry, index=index)
-        return cls(name, entry.text(), entry.from_, entry.to, index)
-
-    @property
-    def recorded(self) -> bool:
-        """True for the long form (it names the change it was written for)."""
-        return self.before is not None
+        return cls(name, entry.text(), entry.from_, entry.to, index, True)
 
     def fits(self, before: str | None, after: str | None) -> bool:
         """Whether the entry settles the change ``before`` -> ``after``: the short form any, the long form
-        only its own."""
-        return not self.recorded or (self.before == before and self.after == after)
+        only its own (an admin upgrade's, any whose ``after`` is its type)."""
+        return not self.recorded or ((self.before is None or self.before == before) and self.after == after)
+
+    def change(self) -> str:
+        """The change the long form records, as items name it: ``Admin -> Build``, ``gaining Admin``."""
+        return f"{self.before} -> {self.after}" if self.before is not None else f"gaining {self.after}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,7 +300,10 @@ class TypeDecision(msgspec.Struct, frozen=True):
     ``groups``: their mapped groups (sorted; only when the type changes); ``wanted``: the type the
     policy wanted for a protected admin the plan keeps (``None`` otherwise); ``type_groups``: their
     mapped groups that give ``after`` (sorted; empty: no type group of theirs does, the IdP must assign
-    it individually: :attr:`sent_by`).
+    it individually: :attr:`sent_by`); ``admin_gain``: ``after`` is an admin type
+    (``guards.admin_account_types``) the person holds none of today (:func:`planner.outcomes.gains_admin`: an
+    upgrade, a create or a reactivation born with one, a guest converted into one), which the blocking
+    ``account_types.admin_upgrade`` item asks about (:func:`admin_upgrade_item`).
     """
 
     person: str
@@ -300,6 +316,7 @@ class TypeDecision(msgspec.Struct, frozen=True):
     groups: tuple[str, ...] = ()
     wanted: str | None = None
     type_groups: tuple[str, ...] = ()
+    admin_gain: bool = False
 
     @property
     def sent_by(self) -> AccountTypeSource:
@@ -309,11 +326,13 @@ class TypeDecision(msgspec.Struct, frozen=True):
 
 
 class TypeOutcome(msgspec.Struct, frozen=True):
-    """A person's :class:`TypeDecision` with its ``scim.set_account_type`` action and review item."""
+    """A person's :class:`TypeDecision` with its ``scim.set_account_type`` action and review item, and the
+    ``account_types.admin_upgrade`` item of an admin type gained (:func:`admin_upgrade_item`)."""
 
     decision: TypeDecision
     action: Action | None = None
     review_item: ReviewItem | None = None
+    admin_upgrade: ReviewItem | None = None
 
 
 def unknown_names(policy: Policy, known: Iterable[str]) -> list[tuple[tuple, str]]:
@@ -536,13 +555,14 @@ def settings(policy: Policy, directory: Directory, people: Iterable[Person]) -> 
         acknowledged=acknowledgments("acknowledged_downgrades", at.acknowledged_downgrades, directory),
         acknowledged_replacements=acknowledgments("acknowledged_replacements", at.acknowledged_replacements,
                                                   directory),
+        acknowledged_admin_upgrades=acknowledgments(ADMIN_UPGRADES, at.acknowledged_admin_upgrades, directory),
         protected=directory.protected_members(policy),
         admin=frozenset(t.casefold() for t in policy.guards.admin_account_types),
         custom=directory.custom_account_types,
     )
 
 
-def acknowledgments(name: str, entries: Iterable["str | AcknowledgedChange"], directory: Directory
+def acknowledgments(name: str, entries: Iterable[AcknowledgedEntry], directory: Directory
                     ) -> dict[str, tuple[Acknowledgment, ...]]:
     """Person key (:func:`person_keys`) -> the :class:`Acknowledgment` entries of list ``name`` naming them,
     in policy order."""
@@ -596,7 +616,25 @@ def policy_type(person: Person, before: str | None, config: TypeSettings) -> tup
 def decide_type(person: Person, config: TypeSettings, directory: Directory) -> TypeDecision:
     """The :class:`TypeDecision` of ``person`` (linked, reactivated, converted or created). A
     protected admin the policy would take out of the admin types keeps their type (``wanted`` says
-    what the policy wanted; :func:`protected_item`)."""
+    what the policy wanted; :func:`protected_item`); ``admin_gain`` by :func:`planner.outcomes.gains_admin`."""
+    decision = _decide_type(person, config, directory)
+    after = decision.after
+    if after is not None and after.casefold() in config.admin and gains_admin(
+            decision.before, after, member_status(person), config.admin):
+        return msgspec.structs.replace(decision, admin_gain=True)
+    return decision
+
+
+def member_status(person: Person) -> str | None:
+    """``sigma_status`` of ``person``'s member as a person row spells it (``active``, ``archived``, ``inactive``);
+    ``None`` for an IdP user with no member."""
+    member = person.member
+    if member is None:
+        return None
+    return "archived" if member.is_archived else "inactive" if member.is_inactive else "active"
+
+
+def _decide_type(person: Person, config: TypeSettings, directory: Directory) -> TypeDecision:
     member, user = person.member, person.idp_user
     iid = user.id if user is not None else None
     mapped = config.mapped.get(iid)
@@ -639,26 +677,30 @@ def type_outcome(person: Person, config: TypeSettings, directory: Directory) -> 
     decision = decide_type(person, config, directory)
     if decision.wanted is not None:
         return TypeOutcome(decision, None, protected_item(decision, config, directory))
+    upgrade = (admin_upgrade_item(person, decision, config, person_acknowledged(
+        person, decision, config.acknowledged_admin_upgrades)) if decision.admin_gain else None)
     if decision.change == "unchanged":
-        return TypeOutcome(decision)
+        return TypeOutcome(decision, admin_upgrade=upgrade)
     member = directory.members[decision.member_id]
     evidence = type_evidence(decision, member.member_type, config)
     action = set_type_action(decision, member.email, evidence)
     if decision.change == "custom_replacement":
-        return TypeOutcome(decision, action, custom_replacement_item(decision, member.email, evidence, config,
-                                                                     person_acknowledged(person, decision, config, True)))
+        return TypeOutcome(decision, action, custom_replacement_item(
+            decision, member.email, evidence, config,
+            person_acknowledged(person, decision, config.acknowledged_replacements)), upgrade)
     if decision.change == "downgrade":
         return TypeOutcome(decision, action, downgrade_item(decision, member.email, evidence, config,
-                                                            person_acknowledged(person, decision, config, False)))
-    return TypeOutcome(decision, action)
+                                                            person_acknowledged(person, decision, config.acknowledged)),
+                           upgrade)
+    return TypeOutcome(decision, action, admin_upgrade=upgrade)
 
 
-def person_acknowledged(person: Person, decision: TypeDecision, config: TypeSettings, replacement: bool
+def person_acknowledged(person: Person, decision: TypeDecision, table: Mapping[str, tuple[Acknowledgment, ...]]
                         ) -> Acknowledged:
-    """What ``acknowledged_replacements`` (``replacement``) or ``acknowledged_downgrades`` says of ``person``'s
-    change (``decision``): settled when an entry naming them (by memberId key or IdP id) fits it
-    (:meth:`Acknowledgment.fits`), else the long-form entries naming them, which record another change."""
-    table = config.acknowledged_replacements if replacement else config.acknowledged
+    """What an acknowledgment list (``table``: :attr:`TypeSettings.acknowledged`, ``acknowledged_replacements`` or
+    ``acknowledged_admin_upgrades``) says of ``person``'s change (``decision``): settled when an entry naming them
+    (by memberId key or IdP id) fits it (:meth:`Acknowledgment.fits`), else the long-form entries naming them,
+    which record another change."""
     entries = table.get(person.person, ()) + table.get("i:" + (person.idp_id or ""), ())
     if any(e.fits(decision.before, decision.after) for e in entries):
         return Acknowledged(True)
@@ -666,7 +708,11 @@ def person_acknowledged(person: Person, decision: TypeDecision, config: TypeSett
 
 
 ACKNOWLEDGED_CHANGES = {"downgrade": "acknowledged_downgrades", "custom_replacement": "acknowledged_replacements"}
-"""The change each acknowledgment list answers (:attr:`TypeDecision.change`)."""
+"""The change each acknowledgment list answers (:attr:`TypeDecision.change`); ``acknowledged_admin_upgrades``
+answers :attr:`TypeDecision.admin_gain`."""
+
+ADMIN_UPGRADES = "acknowledged_admin_upgrades"
+"""The list that settles ``account_types.admin_upgrade`` (:class:`~planner.policy.AcknowledgedAdminUpgrade`)."""
 
 
 def scim_state_use(person: Person, decision: TypeDecision) -> EntryUse | None:
@@ -680,29 +726,34 @@ def scim_state_use(person: Person, decision: TypeDecision) -> EntryUse | None:
 
 
 def acknowledgment_uses(decisions: Iterable[TypeDecision], config: TypeSettings) -> list[EntryUse]:
-    """The ``acknowledged_downgrades`` / ``acknowledged_replacements`` entries consulted for the changes the plan
-    makes (:mod:`.policy_entries`): every entry naming a person whose ``decisions`` plan a change of the kind it
-    answers (:data:`ACKNOWLEDGED_CHANGES`), whether it fits that change or is named as stale by the item
+    """The ``acknowledged_downgrades`` / ``acknowledged_replacements`` / ``acknowledged_admin_upgrades`` entries
+    consulted for the changes the plan makes (:mod:`.policy_entries`): every entry naming a person whose
+    ``decisions`` plan a change of the kind it answers (:data:`ACKNOWLEDGED_CHANGES`; an admin type gained,
+    :attr:`TypeDecision.admin_gain`, for :data:`ADMIN_UPGRADES`), whether it fits that change or is named as stale by the item
     (:func:`person_acknowledged` reads the same entries). An entry naming nobody whose change is planned settles
     nothing. A protected admin the plan keeps at their type (:attr:`TypeDecision.wanted`) is asked about the change
     the policy wanted: both lists' entries naming them are consulted. Every entry naming someone is reported
     too, as settling nothing (why: no such change of theirs), which a use above outweighs."""
     uses = []
+    tables = {"acknowledged_downgrades": config.acknowledged,
+              "acknowledged_replacements": config.acknowledged_replacements,
+              ADMIN_UPGRADES: config.acknowledged_admin_upgrades}
     for d in decisions:
-        names = ACKNOWLEDGED_CHANGES.values() if d.wanted is not None else (
+        names = list(ACKNOWLEDGED_CHANGES.values()) if d.wanted is not None else (
             [ACKNOWLEDGED_CHANGES[d.change]] if d.change in ACKNOWLEDGED_CHANGES else [])
+        names += [ADMIN_UPGRADES] if d.admin_gain else []
         after = d.wanted if d.wanted is not None else d.after
         for name in names:
-            table = config.acknowledged_replacements if name == "acknowledged_replacements" else config.acknowledged
+            table = tables[name]
             for e in table.get(d.person, ()) + table.get("i:" + (d.idp_id or ""), ()):
                 uses.append(EntryUse(f"account_types.{name}", e.index,
-                                     f"{d.before} -> {after} of {d.member_id or d.idp_id}"))
-    for name, table in (("acknowledged_downgrades", config.acknowledged),
-                        ("acknowledged_replacements", config.acknowledged_replacements)):
-        what = "downgrade" if name == "acknowledged_downgrades" else "custom replacement"
+                                     f"{d.before or 'no account'} -> {after} of {d.member_id or d.idp_id}"))
+    for name, table in tables.items():
+        why = {"acknowledged_downgrades": "the plan makes no downgrade of the person it names",
+               "acknowledged_replacements": "the plan makes no custom replacement of the person it names",
+               ADMIN_UPGRADES: "the plan gives the person it names no admin account type they do not hold today"}[name]
         for e in dict.fromkeys(e for entries in table.values() for e in entries):
-            uses.append(EntryUse(f"account_types.{name}", e.index, "", f"the plan makes no {what} of the person it "
-                                 "names"))
+            uses.append(EntryUse(f"account_types.{name}", e.index, "", why))
     return uses
 
 
@@ -796,7 +847,7 @@ def stale_words(stale: tuple[Acknowledgment, ...]) -> tuple[str, str]:
     entries = ", ".join(e.text for e in stale)
     head = (f"the account_types.{stale[0].name} entr{'y' if len(stale) == 1 else 'ies'} {entries} no longer "
             f"appl{'ies' if len(stale) == 1 else 'y'} (written for "
-            f"{', '.join(f'{e.before} -> {e.after}' for e in stale)}): ")
+            f"{', '.join(e.change() for e in stale)}): ")
     return head, "; the entry settles only the change it records: remove it (or write it for this change)"
 
 
@@ -839,6 +890,106 @@ def downgrade_item(decision: TypeDecision, email: str, evidence: AccountTypeEvid
         rule="account_types.on_downgrade",
         evidence=item_evidence(evidence, on_downgrade=setting, **stale_evidence(stale, decision)),
         resolution=resolution,
+    )
+
+
+ADMIN_UPGRADE = "account_types.admin_upgrade"
+"""The blocking item of a person who would gain an admin account type (:func:`admin_upgrade_item`)."""
+
+
+def group_map_key(policy: AccountTypes, group: str) -> str:
+    """The ``account_types.group_map`` key that maps IdP group ``group`` (displayName): the first matching it,
+    as :func:`mapped_groups` takes it."""
+    return next(k for k in policy.group_map if group_pattern_matcher(k)(group))
+
+
+def key_words(key: str) -> str:
+    """A ``group_map`` key as an item names it: ``account_types.group_map key 'Sigma-Admins'``, and for a
+    ``re:`` pattern ``..., a re: pattern``."""
+    return f"account_types.group_map key {key!r}" + (", a re: pattern" if key.startswith(REGEX_PREFIX) else "")
+
+
+def gaining_words(person: Person, decision: TypeDecision) -> str:
+    """How ``person`` comes to hold admin type ``decision.after`` (:attr:`TypeDecision.admin_gain`): ``would be
+    created with``, ``would be reactivated (archived) with``, ``would be converted from a guest to an internal
+    member with``, ``would go from Analyze to``."""
+    after, status = type_words(decision.after), member_status(person)
+    if person.member is None:
+        return f"would be created with admin account type {after}"
+    if status != "active":
+        return f"would be reactivated ({status}, {type_words(decision.before)} before) with admin account type {after}"
+    if person.converted:
+        return (f"would be converted from a guest ({type_words(decision.before)}) to an internal member with admin "
+                f"account type {after}")
+    return f"would go from {type_words(decision.before)} to admin account type {after}"
+
+
+def giving_words(decision: TypeDecision, config: TypeSettings) -> tuple[str, list[str]]:
+    """``(words, keys)``: what gives ``decision.after`` (its source), and the ``group_map`` keys of the groups
+    giving it (empty for another source): ``group 'Finance Admins' (account_types.group_map key 're:.*Admins$',
+    a re: pattern) gives it``."""
+    if decision.source in ("group_map", "precedence") and decision.type_groups:
+        keys = [group_map_key(config.policy, g) for g in decision.type_groups]
+        named = " and ".join(f"group {g!r} ({key_words(k)})" for g, k in zip(decision.type_groups, keys))
+        words = f"{named} give{'s' if len(keys) == 1 else ''} it"
+        mapped = config.mapped.get(decision.idp_id or "")
+        if decision.source == "precedence" and mapped is not None:
+            words += f", the highest by account_types.precedence of their groups {', '.join(mapped.groups)}"
+        return words, list(dict.fromkeys(keys))
+    if decision.source == "keep":
+        return "their type before, kept by account_types.default: keep, gives it", []
+    return f"{source_text(decision.source, decision.groups)} gives it", []
+
+
+def admin_upgrade_item(person: Person, decision: TypeDecision, config: TypeSettings, acknowledged: Acknowledged
+                       ) -> ReviewItem | None:
+    """The blocking ``account_types.admin_upgrade`` item of a person who would gain an admin account type
+    (:attr:`TypeDecision.admin_gain`: an upgrade, a create or a reactivation born with one, a guest converted into
+    one), or ``None`` once an ``account_types.acknowledged_admin_upgrades`` entry ``{person, to}`` records that type
+    for them (:class:`~planner.policy.AcknowledgedAdminUpgrade`, read as the downgrades' entries are:
+    :func:`person_acknowledged`; an entry of theirs recording another type is named, as :func:`downgrade_item`
+    names one). Its message names how they gain it, the groups and ``group_map`` keys that give it (saying when a
+    key is a ``re:`` pattern, which gives the type to every group whose name it matches) or the other source. An
+    admin type administers the organization (every member and document, the API), which the plan guards on the
+    way out (``account_types.admin_downgrade``, ``guards.last_admin``): the way in is asked too (tester18 finding 5: a broad
+    ``re:.*Admins$`` gave four people Admin through a "Finance Admins" group, 0 blocking). The action it asks
+    about stays beside it, as a downgrade's does, and the plan cannot be approved while it is open."""
+    if acknowledged.settled:
+        return None
+    member, user = person.member, person.idp_user
+    email = member.email if member is not None else None
+    ref = email or person.user_name or (user.user_name if user is not None else None) or decision.idp_id or ""
+    giving, keys = giving_words(decision, config)
+    pattern = any(k.startswith(REGEX_PREFIX) for k in keys)
+    stale = acknowledged.stale
+    head, tail = stale_words(stale)
+    alternatives = []
+    if member is not None and decision.before is not None and decision.before.casefold() not in config.admin:
+        alternatives.append({"account_types": {"overrides": {ref: decision.before}}})
+    return make_review(
+        ADMIN_UPGRADE,
+        decision.member_id or decision.idp_id or decision.person,
+        blocking=True,
+        subject=person_ref(member_id=decision.member_id, email=email, idp_id=decision.idp_id,
+                           user_name=person.user_name if member is None else None),
+        message=(f"{head}{ref} {gaining_words(person, decision)} (guards.admin_account_types): {giving}"
+                 + ("; a re: pattern gives its type to every group whose name it matches: check that it is meant "
+                    "to match this group" if pattern else "")
+                 + "; an admin account type administers the organization (every member and document, the API), so "
+                   "gaining one is acknowledged person by person, as losing one is" + tail),
+        rule="guards.admin_account_types",
+        evidence=ItemEvidence(
+            change=decision.change if decision.change != "unchanged" else UNSET, source=decision.source,
+            groups=list(decision.type_groups), group_map_keys=keys or UNSET,
+            account_type=decision.before if decision.before is not None else UNSET,
+            policy_account_type=decision.after or UNSET,
+            stale_entry="; ".join(e.text for e in stale) if stale else UNSET),
+        resolution=yaml_snippet(
+            {"account_types": {ADMIN_UPGRADES: [{"person": ref, "to": decision.after}]}}, *alternatives,
+            notes=(["if the group is not meant to give it: take them out of it in the IdP, or write the "
+                    "account_types.group_map key so that it does not match it, export again and plan again"]
+                   if keys else []) + [f"gaining {decision.after} is meant (the entry settles this person and type "
+                                       "only):"]),
     )
 
 

@@ -53,7 +53,8 @@ not fit is asked again: ``applied.closed_runs`` (it names the plan's digest and 
 ``linking.overrides`` (a pinned link: Sigma's SCIM state contradicting it is a blocking
 ``linking.override_contradicts_scim``), ``linking.second_accounts`` (a member a userName change left behind),
 ``user_name_guard.overrides`` and ``account_types.overrides`` (what the IdP is to send that person), the long forms
-above, ``guests.confirm_pending_invitations`` (it names the IdP user whose link it lets through),
+above and ``account_types.acknowledged_admin_upgrades`` (a person and the admin type they gain),
+``guests.confirm_pending_invitations`` (it names the IdP user whose link it lets through),
 ``account_types.several_type_groups_confirmed`` (it
 names the type it confirms), ``teams.map`` (a team and its group:
 :func:`planner.rules.teams.check_scim_links` refuses one against Sigma's SCIM links), ``teams.deleted_groups``
@@ -92,6 +93,8 @@ QUESTION = {
     "account_types.acknowledged_downgrades": "whether this person's downgrade is accepted",
     "account_types.acknowledged_replacements": "whether this person's custom account type replacement is "
                                                "accepted",
+    "account_types.acknowledged_admin_upgrades": "whether this person, who holds no admin account type, is meant "
+                                                 "to gain this one",
     "account_types.several_type_groups_confirmed": "which account type Entra ID sends this protected person in "
                                                    "groups of different account types",
     "unmatched.decisions": "whether to keep or deactivate this member, who has no IdP identity",
@@ -219,7 +222,8 @@ def _guard_and_account_type_entries(policy: Policy) -> Iterator[KeyedEntry]:
     for ref, account_type in at.overrides.items():
         yield KeyedEntry("account_types.overrides", ref, f"{ref}: {account_type}",
                          ("account_types", "overrides", ref, "[key]"))
-    for name, question in (("acknowledged_downgrades", "downgrade"), ("acknowledged_replacements", "replacement")):
+    for name, question in (("acknowledged_downgrades", "downgrade"), ("acknowledged_replacements", "replacement"),
+                           ("acknowledged_admin_upgrades", "admin type gained")):
         for i, entry in enumerate(getattr(at, name)):
             short = isinstance(entry, str)
             yield KeyedEntry(f"account_types.{name}", i, entry if short else entry.text(), ("account_types", name, i),

@@ -19,7 +19,7 @@ What each section names (:func:`policy_references`):
   ``user_name_guard.overrides`` keys, ``guests.confirm_pending_invitations``;
 - a **person** (either of the above, as an individual assignment in the IdP):
   ``account_types.overrides`` and ``several_type_groups_confirmed`` keys, ``acknowledged_downgrades``,
-  ``acknowledged_replacements``;
+  ``acknowledged_replacements``, ``acknowledged_admin_upgrades``;
 - a **team** (exact name of a team): ``teams.map`` keys (one naming an archived team holds its group by a
   blocking ``teams.archived_team`` item, :func:`planner.rules.teams.archived_matches`; one naming a team
   Sigma's SCIM state lists, or whose name no team's is close to, is the blocking ``teams.map_team_missing``
@@ -154,7 +154,7 @@ def _account_types_refs(policy: Policy) -> Iterator[PolicyRef]:
     yield from _keys(RefKind.GROUP, "account_types", "group_map", at.group_map)
     yield from _keys(RefKind.PERSON, "account_types", "overrides", at.overrides)
     yield from _keys(RefKind.PERSON, "account_types", "several_type_groups_confirmed", at.several_type_groups_confirmed)
-    for name in ("acknowledged_downgrades", "acknowledged_replacements"):
+    for name in ("acknowledged_downgrades", "acknowledged_replacements", "acknowledged_admin_upgrades"):
         for i, entry in enumerate(getattr(at, name)):
             if isinstance(entry, str):
                 yield PolicyRef(("account_types", name, i), RefKind.PERSON, entry)

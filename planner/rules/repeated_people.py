@@ -4,7 +4,7 @@ A policy names people in keyed collections (the entries of :func:`planner.rules.
 naming a member, an IdP user or a person, plus ``linking.scim_state_conflicts`` keys): ``unmatched.decisions``,
 ``account_types.overrides`` and ``several_type_groups_confirmed``, ``linking.duplicates``, ``second_accounts``,
 ``reused_addresses``, ``scim_state_conflicts`` and ``excluded_idp_users``, ``user_name_guard.overrides``,
-``account_types.acknowledged_downgrades`` / ``acknowledged_replacements``, and each side of
+``account_types.acknowledged_downgrades`` / ``acknowledged_replacements`` / ``acknowledged_admin_upgrades``, and each side of
 ``linking.overrides`` (the IdP user an override links, the member it links them to). The rules read each
 collection as a lookup by person, so two entries naming one person would be settled by file order, the later
 one silently winning (tester13 finding F3: ``alan.brooks@acme.example: keep`` then ``Alan.Brooks@acme.example:
@@ -24,7 +24,7 @@ Two levels, one rule (:func:`repeated_names`, :func:`same_person_items`):
   when they disagree (the plan would follow whichever the rule reads last), informational when they agree
   (remove one).
 
-An ``acknowledged_*`` entry's long form records one change (``{person, from, to}``): two long entries of one
+An ``acknowledged_*`` entry's long form records one change (``{person, from, to}``, ``{person, to}``): two long entries of one
 person for different changes are two answers, not a repeat; a short form (any change) beside a long one of
 the same person disagrees with it (the long one would restrict nothing).
 """
@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from ..model import ItemRef, ReviewItem, email_key
-from ..policy import AcknowledgedChange, Policy, PolicyProblem
+from ..policy import AcknowledgedAdminUpgrade, AcknowledgedChange, Policy, PolicyProblem
 from ..yaml_schema import dotted
 from . import make_review
 from .policy_refs import PolicyRef, RefKind, policy_references
@@ -106,8 +106,8 @@ def _entry(policy: Policy, ref: PolicyRef) -> PersonEntry:
         noun = "member" if side == "idp" else "IdP user"
         return PersonEntry(ref, f"{collection}[].{side}", f"links {noun} {other.value}", other=other)
     entry = getattr(getattr(policy, section), name)[ref.loc[2]]
-    if isinstance(entry, AcknowledgedChange):
-        change = f"{entry.from_} -> {entry.to}"
+    if isinstance(entry, (AcknowledgedChange, AcknowledgedAdminUpgrade)):
+        change = entry.change()
         return PersonEntry(ref, collection, f"accepts {change}", topic=change)
     if collection == "linking.excluded_idp_users":
         return PersonEntry(ref, collection, "excludes them")
