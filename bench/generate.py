@@ -576,7 +576,7 @@ class Generator:
         the plan has no blocking item and can be applied: duplicates linked to the
         original member by override and the other member of the address deactivated
         first, the Sigma email kept as userName, unmatched members deactivated,
-        downgrades allowed (admin downgrades acknowledged), thresholds off.
+        downgrades allowed (admin downgrades acknowledged), Admin gained acknowledged, thresholds off.
         """
         policy: dict[str, Any] = {
             "version": 1,
@@ -614,6 +614,11 @@ class Generator:
                 if p.sigma and p.member_type.casefold() == "admin" and p.idp and p.idp_active
                 and "Admin" not in (p.idp_type, p.idp_second_type)
             ]
+            gaining = [{"person": p.member_id if p.sigma else p.idp_id, "to": "Admin"} for p in self.people
+                       if p.idp and p.idp_active and "Admin" in (p.idp_type, p.idp_second_type)
+                       and not (p.sigma and p.status == "active" and p.member_type.casefold() == "admin")]
+            if gaining:  # Admin gained (an upgrade, a create, a reactivation): account_types.admin_upgrade
+                policy["account_types"]["acknowledged_admin_upgrades"] = gaining
             policy["unmatched"]["action"] = "deactivate"
             policy["guards"] = {"thresholds": {"deactivations": None, "guest_disables": None,
                                                "team_member_removals": None, "downgrades": None}}
