@@ -1673,7 +1673,7 @@ class Fingerprints(dict[str, Fingerprint]):
         return {k.removeprefix("member:"): v.state for k, v in self.items() if isinstance(v, MemberFingerprint)}
 
 
-PLAN_FORMAT_VERSION = 10
+PLAN_FORMAT_VERSION = 11
 """The plan file's shape. Raised whenever that shape changes (a field added, removed or retyped in a plan or in
 its ``policy.resolved``; tests/test_plan_schema.py pins the schema of each version, so a change without a new
 version fails there). 1: every plan written before 2026-12-06 21:30 UTC (its later shapes were not told apart:
@@ -1728,7 +1728,7 @@ class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     tool_version: str
     created_at: str
     digest: str
-    format_version: Literal[10] = PLAN_FORMAT_VERSION
+    format_version: Literal[11] = PLAN_FORMAT_VERSION
 
     @property
     def blocking_items(self) -> tuple[ReviewItem, ...]:

@@ -40,7 +40,10 @@ def ann_row(p):
 
 
 def test_the_idp_user_type_is_the_planned_type_where_the_policy_decides_none(capsys, tmp_path):
-    out, p = plan_of(capsys, tmp_path)
+    _, asked = plan_of(capsys, tmp_path)  # View -> Admin: an admin type gained is asked (tester18 finding 5)
+    assert [r.id for r in asked.blocking_items] == [f"account_types.admin_upgrade:{ANN}"]
+    out, p = plan_of(capsys, tmp_path, "account_types:\n  acknowledged_admin_upgrades:\n"
+                                       "    - {person: ann.active@acme.example, to: Admin}\n")
     row = ann_row(p)
     assert (row.account_type_before, row.account_type_after, row.account_type_source.rule,
             row.account_type_source.groups) == ("View", "Admin", "idp_user_type", ())

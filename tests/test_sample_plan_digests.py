@@ -18,10 +18,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:07d2fdd0878c56ee77ac30e15fb816f20466ddcc4ca9c13d680bb7a620b9ecf0",
-    "okta-reviewed": "sha256:28c0942f2f46d1140df9201e435059463741c57d13468eb19095fb95a98c17c8",
-    "entra": "sha256:78284a47015c1223cd8395acbf81a7ceb4680ba5551256b777eb90ee6ad0c71a",
-    "entra-reviewed": "sha256:d02251c49e4c3bb134855105519ea82031cbd53907e79be457fbf5cbf4f9f945",
+    "okta": "sha256:8a6b0943397cd2bb09e9d47dfc1ba01744d06dd522a25d4e1b2bf03219c6023a",
+    "okta-reviewed": "sha256:1528c6df0a0fb6c2d1bae7d3d3328af13764856ee543c5e108dc40dd92c76503",
+    "entra": "sha256:72bb02c150926f4365e6d8f94203802a37a41fb4357b4a8dbff150a463ec1b53",
+    "entra-reviewed": "sha256:590e181597760479def991769fb3d71304cf39a181dd4bfc1e3c41724cfecb66",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""
