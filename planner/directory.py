@@ -118,8 +118,9 @@ class Group:
       but sit in a group nested in it, each with the displayNames of the nesting path from its child
       group down to the group holding them (breadth first, children by id: the shortest path, the
       same for the same inputs); empty otherwise;
-    - ``outside_members``: the emails of its members of another domain, no user of the export
-      (:attr:`planner.model.IdpGroup.outside_members`: a Google group, docs/formats.md §4c), with those
+    - ``outside_members``: the emails of its members the IdP never provisions, no user of the export
+      (:attr:`planner.model.IdpGroup.outside_members`: a Google group's members of another domain or
+      ``EXTERNAL``, docs/formats.md §4c; an Entra group's mail contacts, §3e), with those
       of the groups nested in it when its members are flattened.
     """
 

@@ -487,9 +487,9 @@ class IdpGroup(SourcedRecord):
 
     ``member_user_ids`` and ``member_group_ids`` hold :attr:`IdpUser.id` and
     :attr:`IdpGroup.id` values of the same directory. ``outside_members``: the emails (as written,
-    in export order) of its user members of another domain than the export's users, which no user of
-    the export is (a Google group may hold them, docs/formats.md §4c; Google's SCIM app never
-    provisions them).
+    in export order) of its members the IdP never provisions, which no user of the export is: a Google
+    ``USER`` of another domain or ``EXTERNAL`` member (docs/formats.md §4c), an Entra mail contact
+    (``orgContact``, §3b and §3e) with a ``mail`` (:func:`outside_words` says which, per format).
     """
 
     id: str
@@ -502,6 +502,43 @@ class IdpGroup(SourcedRecord):
     source: SourceRef | None = None
 
     UNCOMPARED: ClassVar[frozenset[str]] = frozenset({"attributes", "source"})
+
+
+@dataclass(frozen=True, slots=True)
+class OutsideWords:
+    """How a finding or an item names a group's :attr:`IdpGroup.outside_members` in one IdP format's terms
+    (:func:`outside_words`): ``where`` follows "lists N member(s)" in the loader's ``unknown-group-member``
+    warning, ``provisioner`` is who never provisions them, ``listed`` follows "lists N active Sigma member(s)"
+    in ``teams.outside_member``, ``provisions_only`` says why the IdP never pushes them, ``one`` names one such
+    member after "lists this address as", and ``users_of`` is what to make them instead."""
+
+    where: str
+    provisioner: str
+    listed: str
+    provisions_only: str
+    one: str
+    users_of: str
+
+
+GOOGLE_OUTSIDE = OutsideWords(
+    "outside this export's domain(s)", "Google's SCIM app", "by an address of another domain than the export's users",
+    "Google's SCIM app provisions only the users of the Workspace domain(s)", "a member from outside the domain",
+    "users of the Workspace domain")
+"""A Google group's ``USER`` of another domain or ``EXTERNAL`` member (docs/formats.md §4c)."""
+
+ENTRA_OUTSIDE = OutsideWords(
+    "that are mail contacts (orgContact)", "Entra ID provisioning", "as mail contacts (orgContact)",
+    "Entra ID provisioning provisions users, never mail contacts", "a mail contact (orgContact)",
+    "users of the Entra tenant (members or B2B guests)")
+"""An Entra group's mail contact: Graph ``@odata.type`` ``#microsoft.graph.orgContact`` or the portal's ``Member
+type`` ``Contact``, with a ``mail`` (docs/formats.md §3b, §3e; tester18 finding 8's class)."""
+
+
+def outside_words(idp_format: str) -> OutsideWords:
+    """The :class:`OutsideWords` of IdP export format ``idp_format`` (:attr:`IdpDirectory.format`, e.g.
+    ``entra-graph``): :data:`ENTRA_OUTSIDE` for Entra ID, else :data:`GOOGLE_OUTSIDE` (the only other format whose
+    groups hold members the IdP never provisions)."""
+    return ENTRA_OUTSIDE if idp_format.split("-")[0] == "entra" else GOOGLE_OUTSIDE
 
 
 @dataclass(frozen=True, slots=True)

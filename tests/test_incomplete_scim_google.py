@@ -160,7 +160,7 @@ def test_a_google_member_of_another_domain_stays_a_warning(tmp_path):
 
 OUTSIDE = ("group 'Finance Analysts' lists 1 member(s) outside this export's domain(s) (pat@partner.example): no "
            "user of the export, never provisioned by Google's SCIM app; an active Sigma member with such an address "
-           "is a teams.outside_member item")
+           "is asked about, not deactivated (unmatched.outside_member; in a team's group teams.outside_member)")
 GWEN = "Gw8GuestGw8GuestGw8GuestGw8Gu"
 
 
@@ -258,3 +258,68 @@ def test_sigmas_own_scim_groups_without_members_are_no_finding(tmp_path):
     export, findings = load_sigma_export(sigma)
     assert [f.code for f in findings if f.code == "missing-group-members"] == []
     assert [(g.id, g.member_ids) for g in export.scim_groups] == [("g1", ()), ("g2", ("u2",))]
+
+
+# --------------------------------------------------------------------------- tester18 finding 8: EXTERNAL members
+
+
+def external_export(tmp_path: Path) -> Path:
+    """Finance Analysts (the Finance team) lists Dan O'Brien, an active Sigma member no Workspace user is, as a
+    member of type EXTERNAL (a member from outside the domain, docs/formats.md §4c)."""
+    return google_export(tmp_path / "google", GOOGLE_USERS, [
+        member(1, "ada.admin@example.com"), member(2, "ben.builder@example.com"),
+        member(4, "o'brien@example.com", "EXTERNAL")])
+
+
+def test_an_external_google_member_with_an_address_is_an_outside_member_named_by_the_finding(tmp_path):
+    """Was: ignored, one info "1 EXTERNAL ignored" naming no address (tester18 finding 8)."""
+    directory, findings = load_idp(external_export(tmp_path))
+    assert [(g.id, g.member_user_ids, g.outside_members) for g in directory.groups] == [
+        ("g1", ("101", "102"), ("o'brien@example.com",))]
+    assert found(findings) == [(
+        Severity.WARNING, "unknown-group-member", "g1.json", "", "members",
+        OUTSIDE.replace("pat@partner.example", "o'brien@example.com"))]
+
+
+DAN_OUTSIDE = (
+    "o'brien@example.com: no IdP user matches this member, but IdP group 'Finance Analysts' lists this address as a "
+    "member from outside the domain, whom the IdP never provisions: the IdP admin meant them to belong there; decide "
+    "whether to provision them as a user of the domain (add them to the IdP as a user, in the group, export and plan "
+    "again) or to deactivate this member (or keep them, unmanaged by the IdP)")
+
+
+def test_a_sigma_member_a_group_lists_as_external_is_asked_about_not_deactivated(capsys, tmp_path):
+    """Was: members.deactivate "no IdP user matches this member", 0 items (tester18 finding 8)."""
+    code, _, result = plan(capsys, tmp_path, external_export(tmp_path))
+    assert code == 3  # --detailed-exitcode: changes, blocked by review items
+    assert [a.id for a in result.actions if DAN_SIGMA in a.id] == []
+    items = {i.code: i for i in result.review_items if i.blocking}
+    item = items["unmatched.outside_member"]
+    assert (item.id, item.rule, item.subject.member_id, item.subject.email) == (
+        f"unmatched.outside_member:{DAN_SIGMA}", "unmatched.outside_member", DAN_SIGMA, "o'brien@example.com")
+    assert item.message == DAN_OUTSIDE
+    assert item.resolution == (
+        "# deactivate: members.deactivate, their documents going to the document owner (ada.admin@example.com); "
+        "keep: nothing is planned for them; or make them a user of the domain in the group, export the IdP again "
+        "and plan again: the IdP then provisions them and the plan links them\nunmatched:\n  decisions:\n"
+        "    o'brien@example.com: deactivate\n# or:\n# unmatched:\n#   decisions:\n"
+        "#     o'brien@example.com: keep\n")
+    assert items["teams.outside_member"].id == f"teams.outside_member:{FINANCE_TEAM}"
+    # Sam, whom no user matches, is made after this export's newest record (a Google Directory API export is dated
+    # by creationTime alone: test_a_google_member_of_the_domain_the_users_file_lacks...); Dan, made after it too,
+    # is asked as the outside member the group names, the more telling question
+    assert sorted(i.id for i in result.review_items if i.blocking) == [
+        f"teams.outside_member:{FINANCE_TEAM}", "unmatched.new_member:Sm3StewardSm3StewardSm3Stewar",
+        f"unmatched.outside_member:{DAN_SIGMA}"]
+
+
+def test_unmatched_decisions_settles_the_external_members_question(capsys, monkeypatch, tmp_path):
+    from . import test_incomplete_inputs
+
+    monkeypatch.setattr(test_incomplete_inputs, "POLICY", test_incomplete_inputs.POLICY.replace(
+        "  action: deactivate\n", "  action: deactivate\n  decisions: {o'brien@example.com: deactivate}\n"))
+    _, _, result = plan(capsys, tmp_path, external_export(tmp_path))
+    (action,) = [a for a in result.actions if a.id == f"members.deactivate:{DAN_SIGMA}"]
+    assert (action.rule, action.reason) == (
+        "unmatched.decisions", "deactivate: no IdP user matches this member; documents go to ada.admin@example.com")
+    assert [i.code for i in result.review_items if i.code == "unmatched.outside_member"] == []

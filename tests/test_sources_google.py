@@ -58,6 +58,10 @@ def test_directory_api_groups_members_by_group_key_and_nesting():
         "organization), whose people this export does not list as members: who the group covers is not known, so "
         "it is not read as its other members only; add the people to the group (or export them as its members) "
         "and export again",
-    ), (
-        "ignored-members", "", "members that are not Workspace users or groups ignored: 1 EXTERNAL",  # tester6 28
+    ), (  # tester18 finding 8: an EXTERNAL member with an address is an outside member, named (was: ignored, counted)
+        "unknown-group-member", "",
+        "group 'Finance Contractors' lists 1 member(s) outside this export's domain(s) (outside@partner.example): no "
+        "user of the export, never provisioned by Google's SCIM app; an active Sigma member with such an address is "
+        "asked about, not deactivated (unmatched.outside_member; in a team's group teams.outside_member)",
     )]
+    assert directory.groups[1].outside_members == ("outside@partner.example",)

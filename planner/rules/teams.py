@@ -59,8 +59,9 @@ supported), so team members reachable only through nesting go through
 flattening would add are not added: a ``teams.nested_not_pushed`` item names
 them (blocking under ``review``; ``keep`` or ``leftovers`` settle it).
 
-A group may list members of another domain than the export's users (a Google group, docs/formats.md
-§4c: :attr:`~planner.directory.Group.outside_members`), whom Google's SCIM app never provisions. An
+A group may list members the IdP never provisions (a Google group's members of another domain than the
+export's users, docs/formats.md §4c; an Entra group's mail contacts, §3e:
+:attr:`~planner.directory.Group.outside_members`). An
 active Sigma member with such an email is neither linked nor removed from the group's team on a guess:
 ``teams.outside_members`` decides (``review``: a blocking ``teams.outside_member`` item naming the
 group, each email and member, nobody removed or added; ``keep``: kept, the item informational;
@@ -98,7 +99,9 @@ import msgspec
 
 from ..did_you_mean import LookAlikes, look_alike_differences
 from ..directory import Directory, Group, GroupCycle, Person, PersonStatus, ScimState, pushes_direct_members_only
-from ..model import Action, ActionKind, ItemEvidence, ItemRef, ReviewItem, ScimGroup, SigmaTeam, TeamRow, email_key
+from ..model import (
+    Action, ActionKind, ItemEvidence, ItemRef, ReviewItem, ScimGroup, SigmaTeam, TeamRow, email_key, outside_words,
+)
 from ..payloads import (
     UNSET,
     DisplayNameState,
@@ -1572,8 +1575,8 @@ def nested_not_pushed_item(a: Assignment, found: list[tuple[str, str | None, tup
 def outside_sigma_members(group: Group, directory: Directory) -> dict[str, str]:
     """``{memberId: email as the group lists it}`` of the active Sigma members (neither archived nor inactive)
     whose email (:func:`~planner.model.email_key`) is one of the group's
-    :attr:`~planner.directory.Group.outside_members`: people the group holds whom Google's SCIM app never
-    provisions (docs/formats.md §4c). Empty for a group without outside members."""
+    :attr:`~planner.directory.Group.outside_members`: people the group holds whom the IdP never provisions (a
+    Google member of another domain or ``EXTERNAL``, docs/formats.md §4c; an Entra mail contact, §3e). Empty for a group without outside members."""
     found: dict[str, str] = {}
     for email in group.outside_members:
         for mid in directory.member_ids_by_email_key.get(email_key(email), ()):
@@ -1586,11 +1589,12 @@ def outside_sigma_members(group: Group, directory: Directory) -> dict[str, str]:
 def outside_member_item(a: Assignment, outside: Mapping[str, str], now_ids: list[str], setting: str,
                         directory: Directory) -> ReviewItem:
     """``teams.outside_member``: group ``a`` lists active Sigma members (``outside``, :func:`outside_sigma_members`)
-    by an address of another domain than the export's users. Google's SCIM app provisions only the users of
-    the Workspace domain(s) (docs/formats.md §4c), so the IdP never pushes them: they are not linked, not
+    by an address of another domain than the export's users (or as Entra mail contacts: the words are
+    :func:`~planner.model.outside_words`'). Google's SCIM app provisions only the users of the Workspace domain(s)
+    (docs/formats.md §4c), Entra ID provisioning users, never mail contacts (§3e), so the IdP never pushes them: they are not linked, not
     added to the team, and a team member among them is not removed while ``setting``
     (``teams.outside_members``) is ``review`` (blocking) or ``keep`` (informational)."""
-    now = set(now_ids)
+    now, words = set(now_ids), outside_words(directory.idp_format)
     shown = [f"{email} (member {mid}, {'in' if mid in now else 'not in'} the team)"
              for mid, email in sorted(outside.items(), key=lambda p: p[1].casefold())]
     return make_review(
@@ -1598,10 +1602,9 @@ def outside_member_item(a: Assignment, outside: Mapping[str, str], now_ids: list
         a.team_id or a.group_id,
         blocking=setting == "review",
         subject=ItemRef(team_id=a.team_id, name=a.name, group_id=a.group_id, group_display_name=a.group_name),
-        message=(f"group {a.group_name!r} lists {len(outside)} active Sigma member(s) by an address of another "
-                 f"domain than the export's users: {'; '.join(shown)}. Google's SCIM app provisions only the users "
-                 "of the Workspace domain(s), so the IdP will neither link nor push them: the plan does not add "
-                 f"them to team {a.name!r}, and "
+        message=(f"group {a.group_name!r} lists {len(outside)} active Sigma member(s) {words.listed}: "
+                 f"{'; '.join(shown)}. {words.provisions_only}, so the IdP will neither link nor push them: the plan "
+                 f"does not add them to team {a.name!r}, and "
                  + ("keeps those in it (teams.outside_members is keep), unmanaged by the IdP" if setting == "keep"
                     else "does not remove those in it until the policy decides")),
         rule="teams.outside_members",
@@ -1610,8 +1613,7 @@ def outside_member_item(a: Assignment, outside: Mapping[str, str], now_ids: list
                     for mid, email in sorted(outside.items(), key=lambda p: p[1].casefold())],
         resolution=(yaml_snippet({"teams": {"outside_members": "keep"}}, {"teams": {"outside_members": "leftovers"}},
                                  notes=["keep them in the team as members the IdP does not manage (or remove them "
-                                        "like any leftover; or make them users of the Workspace domain and export "
-                                        "again):"])
+                                        f"like any leftover; or make them {words.users_of} and export again):"])
                     if setting == "review" else ""),
     )
 

@@ -55,7 +55,7 @@ from ..address_patterns import KEY_WORDS, PatternMatch, address_differences, pat
 from ..directory import (
     PROTECTED_BECAUSE, PROTECTED_MOVE, Directory, Person, PersonStatus, idp_is_active, made_after, newest_record,
 )
-from ..model import Action, ActionKind, AppliedArchive, ItemEvidence, ReviewItem, ScimUser
+from ..model import Action, ActionKind, AppliedArchive, ItemEvidence, ReviewItem, ScimUser, email_key, outside_words
 from ..payloads import UNSET, ArchiveAfter, DeactivateBefore, DeactivateEvidence, MemberRef
 from ..policy import Policy, PolicyPattern, compile_pattern
 from ..sources.values import change_time, year_last_span
@@ -87,6 +87,13 @@ EXCLUDE_PATTERNS = "unmatched.exclude_patterns"
 
 KINDS = frozenset({PersonStatus.UNMATCHED, PersonStatus.NOT_IN_SCOPE, PersonStatus.LEAVER})
 """The statuses this family decides on."""
+
+
+OUTSIDE_MEMBER = "unmatched.outside_member"
+"""The rule and item code of a member no IdP user matches whose address an IdP group lists as a member the IdP
+never provisions (a Google ``EXTERNAL`` member or a ``USER`` of another domain, docs/formats.md §4c; an Entra mail
+contact, ``orgContact``, §3b and §3e: the group's :attr:`~planner.directory.Group.outside_members`): the IdP says the person belongs to the
+group, so the export's silence is no reason to deactivate them (:func:`outside_member_item`, tester18 finding 8)."""
 
 
 SECOND_ACCOUNT = "scim.second_account"
@@ -173,6 +180,9 @@ class UnmatchedSettings:
     them as provisioned (:func:`provisioned_entry`)."""
     provisioning_admin: DocumentOwner = DocumentOwner(None, None, "organization.scim_setup_admin")
     """Who receives the documents of a member deactivated through SCIM (:func:`provisioning_admin`)."""
+    outside_groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """``{email key: displayNames of the groups listing it}`` of the groups' outside members (:func:`outside_groups`),
+    read by :data:`OUTSIDE_MEMBER`."""
     reactivated: Mapping[str, AppliedArchive] = field(default_factory=dict)
     """The members a run of a plan given to ``plan --applied`` archived last (:attr:`planner.directory.Directory.
     applied_archives`), by memberId: one this family decides on is active in the export, so it was reactivated
@@ -278,7 +288,36 @@ def settings(policy: Policy, directory: Directory) -> UnmatchedSettings:
         pre_scim=directory.scim.pre_scim,
         provisioning_admin=provisioning_admin(policy, directory),
         reactivated=reactivated_members(directory),
+        outside_groups=outside_groups(directory),
     )
+
+
+def outside_groups(directory: Directory) -> dict[str, tuple[str, ...]]:
+    """``{email key (:func:`~planner.model.email_key`): displayNames of the groups listing it, in group order}`` of
+    every group's :attr:`~planner.directory.Group.outside_members`: addresses an IdP group holds as members the IdP
+    never provisions (a Google ``EXTERNAL`` member, a ``USER`` of another domain, docs/formats.md §4c; an Entra
+    mail contact, §3b and §3e)."""
+    found: dict[str, dict[str, None]] = {}
+    for group in directory.groups.values():
+        for email in group.outside_members:
+            found.setdefault(email_key(email), {})[group.display_name] = None
+    return {key: tuple(names) for key, names in found.items()}
+
+
+def listed_outside(person: Person, config: UnmatchedSettings) -> str:
+    """How a reason says that an IdP group lists unmatched ``person``'s address as a member the IdP never
+    provisions (:attr:`UnmatchedSettings.outside_groups`): ``"IdP group 'Finance' lists this address as a member
+    from outside the domain, whom the IdP never provisions"`` (an Entra export: "as a mail contact (orgContact)",
+    :func:`~planner.model.outside_words`);
+    ``""`` when none does or ``person`` is not unmatched (their IdP user says who they are)."""
+    if person.status is not PersonStatus.UNMATCHED:
+        return ""
+    groups = config.outside_groups.get(person.member.email_key or "")
+    if not groups:
+        return ""
+    named = ", ".join(repr(g) for g in groups)
+    return (f"IdP group{'s' if len(groups) > 1 else ''} {named} list{'' if len(groups) > 1 else 's'} "
+            f"this address as {outside_words(config.idp_format).one}, whom the IdP never provisions")
 
 
 def decision_uses(policy: Policy, directory: Directory, decisions: Iterable[UnmatchedDecision],
@@ -441,6 +480,9 @@ def by_kind(person: Person, config: UnmatchedSettings, why: str) -> tuple[str, s
     if archived is not None:
         return ("review", REACTIVATED,
                 f"{why}; {archived_by(archived)}; unmatched.{setting} is {decision}, held for review")
+    listed = listed_outside(person, config) if decision == "deactivate" else ""
+    if listed:
+        return "review", OUTSIDE_MEMBER, f"{why}; {listed}; unmatched.{setting} is {decision}, held for review"
     made = made_later(person, config.new_member_dates) if decision == "deactivate" else ""
     if made:
         return "review", NEW_MEMBER, f"{why}; {made}; unmatched.{setting} is {decision}, held for review"
@@ -487,6 +529,8 @@ def decide_member(person: Person, config: UnmatchedSettings) -> UnmatchedDecisio
         item = unclean_address_item(person, config)
     elif decision == "review" and rule == REACTIVATED:
         item = reactivated_unmatched_item(person, config.reactivated[mid], config.idp_format)
+    elif decision == "review" and rule == OUTSIDE_MEMBER:
+        item = outside_member_item(person, config)
     elif decision == "review" and rule == "unmatched.idp_suspended":
         item = suspended_item(person, config)
     elif decision == "review":
@@ -641,6 +685,28 @@ def reactivated_unmatched_item(person: Person, archived: AppliedArchive, idp_for
     again (:func:`.reactivated.reactivated_item`, tester17 #6), saying why this family would deactivate them
     (:func:`why_unmatched`)."""
     return reactivated_item(person, archived, why_unmatched(person, idp_format))
+
+
+def outside_member_item(person: Person, config: UnmatchedSettings) -> ReviewItem:
+    """The blocking ``unmatched.outside_member`` item: no IdP user matches ``person``, but an IdP group lists their
+    address as a member the IdP never provisions (:func:`listed_outside`: a Google ``EXTERNAL`` member, a ``USER``
+    of another domain, an Entra mail contact). The IdP says the person belongs to the group (perhaps the one scoping the app), so they
+    are not deactivated on the export's silence (tester18 finding 8: was ``members.deactivate`` "no IdP user
+    matches"); settled by ``unmatched.decisions`` (``deactivate`` | ``keep``), or by making them a user of the
+    domain in the group (the IdP then provisions them: export and plan again). Evidence: ``kind``, ``memberType``,
+    ``userKind``."""
+    member = person.member
+    owner = f" ({config.owner.email})" if config.owner.member_id and config.owner.email else ""
+    return member_question(
+        person, OUTSIDE_MEMBER, OUTSIDE_MEMBER,
+        f"{member.email}: {why_unmatched(person, config.idp_format)}, but {listed_outside(person, config)}: the IdP "
+        "admin meant them to belong there; decide whether to provision them as a user of the domain (add them to "
+        "the IdP as a user, in the group, export and plan again) or to deactivate this member (or keep them, "
+        "unmanaged by the IdP)",
+        decision(person, "deactivate"), decision(person, "keep"),
+        notes=[f"deactivate: members.deactivate, their documents going to the document owner{owner}; keep: nothing is "
+               "planned for them; or make them a user of the domain in the group, export the IdP again and plan "
+               "again: the IdP then provisions them and the plan links them"])
 
 
 def second_account_item(person: Person, second: SecondAccount) -> ReviewItem:

@@ -56,6 +56,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from ..listing import member_count_agrees
 from ..model import (
     Email, GroupNameDoubt, IdenticalMembers, IdpDirectory, IdpGroup, IdpUser, InputFile, SourceRef, TransitiveDoubt,
+    outside_words,
 )
 from .values import TEXT_MARKER, fast_email_key, ids_hold_white_space, report_id_white_space
 from .envelopes import announced_count, report_count_gap
@@ -287,10 +288,11 @@ class DirectoryBuilder:
             )
 
     def outside(self, member_id: str, email: str) -> None:
-        """Mark ``member_id`` (address ``email``) as a member the format documents outside the export (a Google
-        member of another domain, docs/formats.md §4c): left unresolved it is one of its groups'
-        :attr:`~planner.model.IdpGroup.outside_members` and an ``unknown-group-member`` warning, not a sign
-        of an incomplete users file."""
+        """Mark ``member_id`` (address ``email``) as a member the format documents outside the export, whom the IdP
+        never provisions (a Google ``USER`` of another domain or ``EXTERNAL`` member, docs/formats.md §4c; an Entra
+        mail contact, §3b and §3e): left unresolved it is one of its groups'
+        :attr:`~planner.model.IdpGroup.outside_members` and an ``unknown-group-member`` warning
+        (:func:`~planner.model.outside_words`), not a sign of an incomplete users file."""
         self._outside[member_id] = email
 
     # ------------------------------------------------------------------ groups
@@ -668,12 +670,13 @@ class DirectoryBuilder:
         if outside:
             src = group.source or SourceRef("")
             shown = ", ".join(outside[:_MAX_NAMED]) + (", ..." if len(outside) > _MAX_NAMED else "")
+            words = outside_words(self.format)
             self.findings.warning(
                 "unknown-group-member", self._members_file(group), src.location if not self._answer_file.get(
                     group.id) else "", "members",
-                f"group {group.display_name!r} lists {len(outside)} member(s) outside this export's domain(s) "
-                f"({shown}): no user of the export, never provisioned by Google's SCIM app; an active Sigma member "
-                "with such an address is a teams.outside_member item",
+                f"group {group.display_name!r} lists {len(outside)} member(s) {words.where} ({shown}): no user of "
+                f"the export, never provisioned by {words.provisioner}; an active Sigma member with such an address "
+                "is asked about, not deactivated (unmatched.outside_member; in a team's group teams.outside_member)",
             )
         inside = [m for m in dangling if m not in self._outside]
         if inside:
@@ -841,7 +844,8 @@ class MemberTypes:
 
     :param ignorable: the type words (:func:`member_type_word`) the format documents for members that are
         never provisioned and are no Sigma member (Entra ``Service Principal``, ``Device``, Graph
-        ``#microsoft.graph.orgContact``, Google ``EXTERNAL``): ignored with one ``ignored-members`` info.
+        ``#microsoft.graph.orgContact`` and Google ``EXTERNAL`` without an address: one with an address is an
+        outside member, :meth:`DirectoryBuilder.outside`): ignored with one ``ignored-members`` info.
     :param what: what the read members are, for the info (``users or groups``, ``Workspace users or groups``).
 
     Any other word (``Benutzer`` from a localized portal, ``Member``, a typo) means the loader does not

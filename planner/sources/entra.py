@@ -85,8 +85,16 @@ NON_USER_MEMBER_TYPES = ("serviceprincipal", "device", "contact", "orgcontact", 
 """Member types (:func:`~.directory.member_type_word`) of Entra directory objects that are never users: the
 portal's ``Member type`` ``Service Principal`` / ``Device`` / ``Contact`` and Graph's ``@odata.type``
 ``#microsoft.graph.servicePrincipal`` / ``device`` / ``orgContact`` / ``application`` (docs/formats.md §3b,
-§3e). Members of these types are ignored; a member of any other type than ``User`` / ``Group`` is unreadable
+§3e). Members of these types are ignored, save a mail contact with a ``mail`` (:data:`CONTACT_MEMBER_TYPES`);
+a member of any other type than ``User`` / ``Group`` is unreadable
 (:class:`~.directory.MemberTypes`)."""
+
+CONTACT_MEMBER_TYPES = ("contact", "orgcontact")
+"""Member types (:func:`~.directory.member_type_word`) of Entra mail contacts (the portal's ``Contact``, Graph's
+``#microsoft.graph.orgContact``): one with a ``mail`` is one of its group's outside members
+(:meth:`~.directory.DirectoryBuilder.outside`: never provisioned by Entra ID, and an active Sigma member with the
+address is asked about, not deactivated; tester18 finding 8's class), one without is ignored as the other
+:data:`NON_USER_MEMBER_TYPES`."""
 
 CSV_FORMAT = "entra-csv"
 GRAPH_FORMAT = "entra-graph"
@@ -440,6 +448,7 @@ def _members_csv(path: Path, builder: DirectoryBuilder, findings: Findings, *, u
     ids = table.ids("id")
     names = table.get_or_empty("displayName")
     types = table.get_or_empty("memberType")
+    mails = table.get_or_empty("mail")
     added, incomplete, ignored = [], [], MemberTypes(NON_USER_MEMBER_TYPES)
     kind_of = {t: member_type_word(t) for t in set(types)}
     users: list[str] = []
@@ -482,6 +491,9 @@ def _members_csv(path: Path, builder: DirectoryBuilder, findings: Findings, *, u
                 incomplete.append(names[row] or member_id)
             builder.add_member(group_id, child, "group")
             nested += 1
+        elif kind in CONTACT_MEMBER_TYPES and fast_email_key(mails[row]):
+            builder.outside(member_id, mails[row])  # a mail contact by its address: as in a Graph answer (§3b)
+            users.append(member_id)
         else:
             ignored.add(types[row], table.location(row))
     builder.add_members(group_id, users, "user")
@@ -712,6 +724,12 @@ def _graph_answer(
                 tally["incomplete"].append(as_text(rec.get("displayName")) or member_id)
             builder.add_member(group_id, member_id, "group")
             listing.groups[member_id] = None
+        elif odata in CONTACT_MEMBER_TYPES and fast_email_key(as_text(rec.get("mail"))):
+            # a mail contact, by its address (§3e): never provisioned by Entra ID, like a Google EXTERNAL member one
+            # of the group's outside members, so an active Sigma member with the address is asked about, not
+            # deactivated in silence (unmatched.outside_member, teams.outside_member; tester18 finding 8's class)
+            builder.outside(member_id, as_text(rec.get("mail")))
+            builder.add_member(group_id, member_id, "user")
         elif odata:
             tally["ignored"].add(as_text(rec.get("@odata.type")).rsplit(".", 1)[-1], where)
             continue

@@ -15,8 +15,9 @@ JSON (``google-api``): ``users.json`` (``GET admin/directory/v1/users`` pages
 pages, or a bare array), ``groups.json`` (``{"groups": [...]}``), and members as
 ``group_members.json`` = ``{groupKey: <members answer>}`` or one members answer
 per file named by the group key (id, email or name). Member ``type`` ``USER``
--> user, ``GROUP`` -> nested group; ``EXTERNAL`` members (no Workspace user, never
-provisioned by Google's SCIM app) are ignored with an info finding; a ``CUSTOMER``
+-> user, ``GROUP`` -> nested group; an ``EXTERNAL`` member (no Workspace user, never
+provisioned by Google's SCIM app) with an ``email`` is one of the group's outside members, as a ``USER`` of
+another domain (below; tester18 finding 8), one without is ignored with an info finding; a ``CUSTOMER``
 member (the whole domain: everyone, not listed) makes the group's members unknown,
 a ``whole-domain-member`` warning (tester6 finding 28), and any other ``type`` is
 ``unreadable-member-type``: both incomplete-input codes (:data:`~.files.SKIPPED_CODES`). A ``USER`` member that is no user of the users
@@ -334,6 +335,14 @@ def _api_answer(
                 child = member_id or email
                 builder.add_group(child, email or child, source=SourceRef(file, where))
             builder.add_member(group_id, child, "group")
+        elif kind == "EXTERNAL" and key:
+            # a member from outside the domain, by its address (§4c): never provisioned by Google's SCIM app, like a
+            # USER of another domain, so one of the group's outside members, named in the unknown-group-member
+            # warning; an active Sigma member with the address is asked about, not deactivated in silence
+            # (unmatched.outside_member, teams.outside_member; tester18 finding 8: was ignored, counted only)
+            member_id = member_id or key
+            builder.outside(member_id, email)
+            builder.add_member(group_id, member_id, "user")
         elif kind == "CUSTOMER":
             findings.skipped(
                 "whole-domain-member", file, where, "type",
