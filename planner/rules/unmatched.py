@@ -20,7 +20,10 @@ deactivate them on the export's silence; it is a blocking ``unmatched.new_member
 ``unmatched.decisions`` (or, for a member SCIM lists without ``externalId``, by the
 ``linking.scim_state_conflicts`` entry taking them as provisioned, :func:`provisioned_entry`). So is a member a run
 of a plan given to ``plan --applied`` archived whom the export lists active again: reactivated outside this tool since,
-most likely on purpose (a blocking ``unmatched.reactivated`` item, :func:`reactivated_item`). A member Sigma's
+most likely on purpose (a blocking ``unmatched.reactivated`` item, :func:`reactivated_item`), and a member no IdP
+user matches whose address an IdP group lists as a member the IdP never provisions (a Google ``EXTERNAL`` member or
+``USER`` of another domain, an Entra mail contact: a blocking ``unmatched.outside_member`` item,
+:func:`outside_member_item`, tester18 finding 8). A member Sigma's
 SCIM state lists as provisioned, or without ``externalId`` but made
 after SCIM was set up, is not this rule's: :mod:`.scim_state` settles their deactivation
 (``scim.state_conflict``).
