@@ -150,3 +150,19 @@ def test_a_guest_counted_disabled_is_one_the_plan_disables(name, repo, tmp_path,
     assert lines[heading + 1].startswith("  ? carol.nguyen@northpartners.example  Carol Nguyen")
     assert lines[heading + 2].startswith(f"      ! user_name_guard.invalid_user_name:{CAROL_GUEST}: ")
     assert "  Guest disabled (SCIM does not support guests) (2):" in lines
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLE_FIGURES))
+def test_pre_flight_counts_the_guests_the_plan_disables(name, repo, tmp_path, capsys):
+    """Pre-flight's "guest member(s) lose access" counts the people the plan counts ``guest_disabled``, never a
+    guest a blocking item holds (left19 item 1: the entra sample's Carol Nguyen, ``guest_held`` since words18, was
+    one of "3 guest member(s) lose access" while the plan disables 2)."""
+    path, _ = plan_sample(capsys, repo, tmp_path, name)
+    plan = read_plan(path)
+    check = next(c for c in plan.preflight if c.id == "guests")
+    disabled = plan.summary.actions["members.disable_guest"]
+    assert (disabled, plan.summary.outcomes.lockouts.guest_disabled) == (2, 2)
+    told = "reviewed" in name  # the reviewed policies confirm preflight.guests_informed
+    assert (check.count, check.detail) == (
+        2, "2 guest member(s) lose access; the policy confirms they were told" if told
+        else "2 guest member(s) lose access when SCIM is enabled: tell them, then confirm")

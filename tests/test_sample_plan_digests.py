@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 DIGESTS = {
     "okta": "sha256:8a6b0943397cd2bb09e9d47dfc1ba01744d06dd522a25d4e1b2bf03219c6023a",
     "okta-reviewed": "sha256:1528c6df0a0fb6c2d1bae7d3d3328af13764856ee543c5e108dc40dd92c76503",
-    "entra": "sha256:72bb02c150926f4365e6d8f94203802a37a41fb4357b4a8dbff150a463ec1b53",
+    "entra": "sha256:dff1355b5a49fbb1f44beace3ba89f7b477c5ed40acd074df6d88bf529192040",
     "entra-reviewed": "sha256:590e181597760479def991769fb3d71304cf39a181dd4bfc1e3c41724cfecb66",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with

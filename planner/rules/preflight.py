@@ -201,11 +201,12 @@ def _deactivated_absent(actions: Iterable[Action]) -> int:
     return sum(1 for a in actions if a.kind is ActionKind.MEMBERS_DEACTIVATE and a.evidence.kind == "unmatched")
 
 
-def _guests_losing_access(directory: Directory, actions: Iterable[Action]) -> int:
-    """Active guest members (``userKind`` guest, neither archived nor inactive) no action converts."""
-    converted = {a.target.member_id for a in actions if a.kind is ActionKind.MEMBERS_CONVERT_GUEST}
-    return sum(1 for mid, m in directory.members.items()
-               if m.is_guest and m.is_active and mid not in converted)
+def _guests_losing_access(people: Sequence[PersonRow]) -> int:
+    """The plan's person rows whose ``lockout`` is ``guest_disabled`` (:func:`planner.outcomes.lockout`: the guests
+    the plan disables, one count with show's "guests disabled"); a guest a blocking item holds (``guest_held``)
+    loses nothing until it is settled (left19: was every active guest no action converts, so a held guest was
+    counted as losing access)."""
+    return sum(1 for p in people if p.lockout is Lockout.GUEST_DISABLED)
 
 
 def made_inactive_by_scim(is_inactive: bool, is_archived: bool) -> bool:
@@ -262,7 +263,7 @@ def evaluate(policy: Policy, directory: Directory, guards: Sequence[GuardResult]
         protected_person("api_credential_owner", "the API credential owner stays active with an admin account type",
                          by_name.get("api_credential_owner"), organization.api_credential_owner),
         previous_scim(answers.previous_scim, provisioned, scim_inactive),
-        guests(_guests_losing_access(directory, actions), answers.guests_informed),
+        guests(_guests_losing_access(people), answers.guests_informed),
         listing,
         idp_users_listing(directory.idp_users_in_doubt, _deactivated_absent(actions),
                           policy.unmatched.idp_inactive != "deactivate", answers.idp_users_include_deactivated),
