@@ -1790,10 +1790,31 @@ class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     @property
     def approval_blockers(self) -> str:
-        """What keeps the plan from being approved, counted: ``"2 pre-flight check(s) unmet, 1 blocking
-        review item(s), 0 failed guard(s)"`` (``show``'s refusal line and a wave's heading)."""
-        return (f"{len(self.unmet_preflight)} pre-flight check(s) unmet, {len(self.blocking_items)} blocking "
-                f"review item(s), {len(self.summary.failed_guards)} failed guard(s)")
+        """What keeps the plan from being approved, each thing to settle counted once: ``"2 pre-flight check(s)
+        unmet, 1 blocking review item(s), 0 failed guard(s)"`` (``show``'s refusal line and a wave's heading). A
+        failed guard's own blocking ``guards.<name>`` item and its pre-flight check (:attr:`guard_echoes`) are
+        counted under the guard, and the line says so (left19: one failed protected person was counted three
+        times, "1 pre-flight check(s) unmet, 1 blocking review item(s), 1 failed guard(s)")."""
+        checks, items = self.guard_echoes
+        guards = self.summary.failed_guards
+        line = (f"{len(self.unmet_preflight) - len(checks)} pre-flight check(s) unmet, "
+                f"{len(self.blocking_items) - len(items)} blocking review item(s), {len(guards)} failed guard(s)")
+        if guards:
+            line += " (a failed guard's own blocking review item and pre-flight check are counted under it)"
+        return line
+
+    @property
+    def guard_echoes(self) -> tuple[tuple[PreflightCheck, ...], tuple[ReviewItem, ...]]:
+        """``(checks, items)``: the unmet pre-flight checks and the blocking review items that only repeat a
+        failed guard's verdict: a check of the guard's name and words (a protected person's,
+        :func:`planner.rules.preflight.protected_person`) and the guard's own ``guards.<name>`` item
+        (:func:`planner.rules.guards.failed`). Read by :attr:`approval_blockers` and by ``plan``'s lines
+        (:func:`planner.show.summary_lines`, tester18 finding 10) so a failure is said and counted once."""
+        failed = self.summary.failed_guards
+        verdicts = {(g.name, g.detail) for g in failed}
+        rules = {f"guards.{g.name}" for g in failed}
+        return (tuple(c for c in self.unmet_preflight if (c.id, c.detail) in verdicts),
+                tuple(r for r in self.blocking_items if r.rule in rules))
 
     @property
     def unmet_preflight(self) -> tuple[PreflightCheck, ...]:

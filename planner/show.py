@@ -554,12 +554,11 @@ def summary_lines(plan: Plan) -> Iterable[str]:
     yield admin_loss_headline(plan.summary.outcomes.admins_losing_admin)
     if not plan.actions and not plan.blocking_items:
         yield "No changes: Sigma already matches this plan's inputs and policy."
-    said = set()
     for g in plan.summary.failed_guards:
-        said.add((g.name, g.detail))
         yield f"guard failed: {g.name}: {g.detail}"
+    echoes = plan.guard_echoes[0]
     for c in plan.unmet_preflight:
-        if (c.id, c.detail) not in said:  # a protected person's check is their guard's verdict: said above
+        if c not in echoes:  # a protected person's check is their guard's verdict: said above
             yield f"pre-flight {c.status.value}: {c.id}: {c.detail}"
     for r in plan.review_items:  # a run of an applied plan that did not finish (tester12 #12): said at once
         if r.code == UNFINISHED_RUN:

@@ -56,3 +56,21 @@ def test_a_failed_owner_guard_is_said_once(tmp_path, capsys):
         f"scim_setup_admin priya.raman@acme.example: IdP user {PRIYA} (priya.raman@acme.example) is DEPROVISIONED")
     assert sum(line.count("priya.raman@acme.example: IdP user") for line in summary_lines(plan)) == 1
     assert [r.code for r in plan.blocking_items] == ["guards.api_credential_owner", "guards.scim_setup_admin"]
+
+
+def test_the_refusal_line_counts_a_failed_protected_person_once(tmp_path, capsys):
+    """``show``'s refusal line counts each thing to settle once: a failed protected-person guard, its blocking
+    ``guards.<name>`` item and its pre-flight check of the same name and words are one person (left19 item 2:
+    was "2 pre-flight check(s) unmet, 2 blocking review item(s), 2 failed guard(s)" for two people)."""
+    out = tmp_path / "p.json"
+    code, _, _ = run_cli(capsys, "plan", "--sigma", str(ACME / "sigma"), "--idp", str(deprovisioned_owners(tmp_path)),
+                         "--policy", str(ACME / "policy-okta-reviewed.yaml"), "--out", str(out))
+    assert code == 0
+    plan = read_plan(out)
+    refusal = ("0 pre-flight check(s) unmet, 0 blocking review item(s), 2 failed guard(s) (a failed guard's own "
+               "blocking review item and pre-flight check are counted under it)")
+    assert plan.approval_blockers == refusal
+    code, shown, _ = run_cli(capsys, "show", str(out))
+    assert code == 0
+    assert [line for line in shown.splitlines() if "refuse this plan" in line] == [
+        f"  approve and apply refuse this plan: {refusal}"]
