@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -367,3 +370,19 @@ def test_two_domain_aliases_keys_of_one_domain_are_refused():
     assert [(p.line, p.column, p.path, p.message) for p in lint_policy_text(text, "p.yaml")] == [
         (5, 5, "linking.domain_aliases",
          "'old.example' and 'Old.example' are one domain (letter case and spaces aside): write one entry")]
+
+
+def test_lint_count_is_a_line_of_its_own_in_one_stream(tmp_path):
+    """The problems (stdout) and their count (stderr) read as separate lines when both go to one stream, as on a
+    terminal or with ``2>&1`` (s18 LEFT ALONE said the count ran into the previous line: what one tool shows when it
+    joins the two captured streams; the program writes each line whole, ``\\n`` included, and flushes it)."""
+    path = tmp_path / "bad.yaml"
+    path.write_text("version: 1\nunmatched:\n  actoin: keep\n")
+    done = subprocess.run([sys.executable, "-m", "planner", "policy", "lint", str(path)], cwd=REPO,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120,
+                          env={k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"})  # as a pipe buffers
+    assert done.returncode == 1
+    assert done.stdout.splitlines(keepends=True) == [
+        f"{path}:3:3: unmatched: unknown key 'actoin' (did you mean 'action'?); allowed here: action, idp_inactive, "
+        "idp_suspended, exclude_patterns, decisions, document_owner\n",
+        "1 problem(s)\n"]
