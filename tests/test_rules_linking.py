@@ -285,6 +285,22 @@ def test_a_link_whose_idp_login_is_not_an_email_is_blocking_with_use_sigma_email
     assert wire(by_id(settled)["scim.link_user:m9"].after)["userName"] == "greta.dunmore@example.com"
 
 
+def test_the_invalid_user_name_snippet_settles_a_user_name_of_the_members_own_key():
+    """left19 item 4: the IdP sends the member's address with an invisible character (a zero-width space: the same
+    comparison key, so no mismatch, but no userName Sigma takes). The item's snippet (use_sigma_email) was ignored,
+    since an override was read only on a mismatch: the item stayed blocking and the entry was "unused". Now the
+    snippet pasted into the policy settles it: the link sends the Sigma email, the IdP is told to send it."""
+    sent = "greta.dunmore@example.com\u200b"
+    snap = snapshot([GRETA], [user("00u9", sent, emails=["greta.dunmore@example.com"], first="Greta",
+                                   last="Dunmore")])
+    (item,) = plan(snap).review_items
+    assert (item.id, item.blocking) == ("user_name_guard.invalid_user_name:m9", True)
+    assert yaml.safe_load(item.resolution) == {"user_name_guard": {"overrides": {"00u9": "use_sigma_email"}}}
+    settled = plan(snap, item.resolution)
+    assert review_codes(settled) == [("user_name_guard.configure_idp", False)]
+    assert wire(by_id(settled)["scim.link_user:m9"].after)["userName"] == "greta.dunmore@example.com"
+
+
 def test_the_invalid_user_name_item_replaces_the_mismatch_item():
     snap = snapshot([GRETA], [user("00u9", "123", emails=["greta.dunmore@example.com"])])
     assert review_codes(plan(snap)) == [("user_name_guard.invalid_user_name", True)]

@@ -254,13 +254,17 @@ def user_name_choice(email: str, key: str, sent: str, sent_key: str, idp_id: str
     than letter case (issue 14 item 1) or when it is not clean (:func:`~planner.sources.values.clean_address`:
     the IdP keeps sending it after the link, so :func:`.scim_values.hold_refused` judges it: a KELVIN SIGN
     ``\u212a`` lower-cases to ``k``, so ``\u212aelvin@`` differs from ``KELVIN@`` by letter case alone, but is
-    not in Unicode NFC, which Sigma refuses: tester10 finding 15), else the Sigma spelling.
+    not in Unicode NFC, which Sigma refuses: tester10 finding 15), else the Sigma spelling. An override
+    ``use_sigma_email`` also decides a link whose sent userName has the member's key but is no userName Sigma takes
+    (:func:`unsendable_user_name`: an invisible character the key drops), the fix the blocking
+    ``user_name_guard.invalid_user_name`` item suggests (left19: the override was read only on a mismatch, so
+    the pasted snippet left the item blocking and was called unused).
     """
     if not provisioned:
         return UserNameChoice(email, key)
     guard = None
     user_name, user_name_key = email, key
-    if sent_key != key:
+    if sent_key != key or (overrides.get(idp_id) == "use_sigma_email" and unsendable_user_name(sent, idp_id)):
         guard = overrides.get(idp_id, on_mismatch)
         if (guard == "update_sigma_email" and idp_id not in overrides and is_look_alike(key, sent_key)
                 and not mixed_script_parts(sent)):  # a label mixing scripts: held by .scim_values instead
