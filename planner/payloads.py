@@ -38,6 +38,8 @@ from typing import ClassVar, Iterable, Union
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from .unsafe_characters import escape_message
+
 __all__ = [
     "UNSET", "UnsetType", "ActionKind", "Payload", "BaseAction", "Action", "ACTION_TYPES",
     "MemberRef", "LinkUserTarget", "CreateUserTarget", "AccountTypeTarget", "ScimUserRef", "GroupTarget",
@@ -439,6 +441,12 @@ class BaseAction(msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag_fi
       planner writes: an action of an edited or older plan without it must not read as depending on
       nothing (apply would run it out of order); builders pass it (``make_action``).
     - ``kind`` (a class constant, the JSON tag); ``target``/``before``/``after``/``evidence`` per kind.
+
+    ``reason`` is escaped where every action is made (a rule's, an undo's, one read from a plan file), as a review
+    item's message is (:class:`planner.model.ReviewItem`, :func:`planner.unsafe_characters.escape_message`): an
+    export value it quotes (an address with a zero-width space or a bidi override) is written ``\\u200b``
+    (left19: the raw value, escaped only by ``show``, the CSV and the report); ``target``, ``before``, ``after``
+    and ``evidence`` keep the exact values apply acts on.
     """
 
     kind: ClassVar[ActionKind]
@@ -446,6 +454,11 @@ class BaseAction(msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag_fi
     rule: str
     reason: str
     depends_on: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        reason = escape_message(self.reason)
+        if reason is not self.reason:
+            msgspec.structs.force_setattr(self, "reason", reason)
 
 
 class ScimCreateUser(BaseAction, tag="scim.create_user"):

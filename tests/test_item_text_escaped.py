@@ -74,6 +74,10 @@ def test_an_entra_address_with_zero_width_and_bidi_characters_is_escaped_in_the_
     assert item["subject"] == {"idpId": ZERO_IDP, "userName": UNCLEAN}  # the value, exact
     deactivate = {a["id"]: a for a in document["actions"]}[f"members.deactivate:{ZERO}"]
     assert deactivate["target"] == {"email": UNCLEAN, "memberId": ZERO}  # what apply acts on, exact
+    # left19 item 5: an action's reason is escaped where the action is made, as an item's message
+    assert deactivate["reason"] == (f"deactivate: IdP user {ZERO_IDP} ({SHOWN}) is outside scope.groups; documents "
+                                    "go to marcus.webb@acme.example")
+    assert {a.id: a.reason for a in read_plan(out).actions}[f"members.deactivate:{ZERO}"] == deactivate["reason"]
     # read back, the plan is the same: escaping twice changes nothing
     assert read_plan(out).review_items[0].message == item["message"]
     code, shown, _ = run_cli(capsys, "show", str(out))
