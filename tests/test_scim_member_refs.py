@@ -97,3 +97,56 @@ def test_groups_whose_members_cannot_be_read_are_named_so_not_a_missing_file(cap
         "no member that could be read (each \"members\": [], or members with neither value nor a $ref naming one: the "
         "missing-id warnings), and the policy reads group memberships (teams.rules); every account type and team "
         "would change on that absence: download the members again as the warnings say (missing-group-memberships)"]
+
+
+CONFLICT = ("SCIM Group 'Sigma-Build' (00g1): member value '00u1' and $ref "
+            "'https://idp.example/scim/v2/Users/00u2' name different resources (RFC 7643 §4.2: value is the "
+            "member's id, $ref its URI): who is a member is unknown; export the Group again")
+
+
+@pytest.mark.parametrize("typed", [True, False], ids=["typed", "lenient"])
+def test_a_value_and_a_ref_naming_different_members_is_an_error_naming_file_group_and_member(tmp_path, typed):
+    """left19 item 6: value and $ref disagree (00u1 vs .../Users/00u2): the value silently won, so the group fed
+    actions for someone the file does not clearly name. An identity admin cannot tell which is right, so the
+    export is refused: one error naming file, Group and member; nothing is read from that member."""
+    members = [{"value": "00u2", "$ref": "https://idp.example/scim/v2/Users/00u2", "type": "User"},
+               {"value": "00u1", "$ref": "https://idp.example/scim/v2/Users/00u2", "type": "User"}]
+    if not typed:  # a member with an unknown key sends the file down the lenient (dict) reader
+        members[0]["x-extra"] = {"nested": [1]}
+    directory, findings = load_idp(export(tmp_path, members), "scim")
+    assert [(f.severity.value, f.code, Path(f.file).name, f.location, f.field, f.message) for f in findings] == [
+        ("error", "member-ref-conflict", "Groups.json", "$.Resources[0].members[1]", "$ref", CONFLICT)]
+
+
+def test_a_ref_of_another_kind_than_the_type_is_the_same_error(tmp_path):
+    _, findings = load_idp(export(tmp_path, [
+        {"value": "00u1", "$ref": "https://idp.example/scim/v2/Groups/00u1", "type": "User"}]), "scim")
+    assert [(f.code, f.message) for f in findings] == [
+        ("member-ref-conflict", "SCIM Group 'Sigma-Build' (00g1): member value '00u1' of type User and $ref "
+         "'https://idp.example/scim/v2/Groups/00u1' (a Group) name different resources (RFC 7643 §4.2: value is the "
+         "member's id, $ref its URI): who is a member is unknown; export the Group again")]
+
+
+def test_a_value_and_an_agreeing_ref_are_read_without_a_finding(tmp_path):
+    directory, findings = load_idp(export(tmp_path, [
+        {"value": "00u1", "$ref": "https://idp.example/scim/v2/Users/00u1", "type": "User"},
+        {"value": "00g2", "$ref": "../groups/00g%32", "type": "Group"}]), "scim")  # percent-encoded, any case
+    assert findings == []
+    assert [(g.id, g.member_user_ids, g.member_group_ids) for g in directory.groups] == [
+        ("00g1", ("00u1",), ("00g2",)), ("00g2", (), ())]
+
+
+def test_check_and_plan_stop_on_the_conflict_with_one_error_line(capsys, tmp_path):
+    root = export(tmp_path / "scim", [{"value": "00u1", "$ref": "https://idp.example/scim/v2/Users/00u2",
+                                       "type": "User"}])
+    line = f"error: {root / 'Groups.json'}:$.Resources[0].members[0] [$ref]: {CONFLICT} (member-ref-conflict)"
+    code, out, err = run_cli(capsys, "check", "--sigma", str(SIGMA), "--idp", str(root))
+    assert code == 1
+    assert [text for text in (out + err).splitlines() if "member-ref-conflict" in text] == [line]
+    plan = tmp_path / "plan.json"
+    code, out, err = run_cli(capsys, "plan", "--sigma", str(SIGMA), "--idp", str(root), "--policy",
+                             str(REPO / "samples/acme/policy-okta.yaml"), "--out", str(plan))
+    assert (code, plan.exists()) == (1, False)
+    assert [text for text in (out + err).splitlines() if "member-ref-conflict" in text] == [
+        f"sigma-migrate: error: the inputs have 1 error(s), first: {line}; run `sigma-migrate check` to list every "
+        "finding"]

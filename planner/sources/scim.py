@@ -253,6 +253,8 @@ def _typed_group(res: _WireGroup, ref: SourceRef, builder: DirectoryBuilder) -> 
     return group_id
 
 
+_PLAIN_MEMBER_KEYS = frozenset({"value", "type", "display"})
+"""A Group member's keys when it carries no ``$ref`` (RFC 7643 §4.2): such members take the fast path."""
 _REF_KINDS = {"users": "user", "groups": "group"}
 """The resource endpoints of RFC 7644 §3.2 a member's ``$ref`` may name, as member kinds."""
 
@@ -279,6 +281,40 @@ def ref_member(ref: Any) -> tuple[str, str]:
     return read_id(unquote(segments[-1])), _REF_KINDS.get(segments[-2].casefold(), "")
 
 
+def ref_conflict(value: str, kind: str | None, ref: Any) -> str:
+    """How a Group member's ``$ref`` contradicts its ``value`` (and ``type``): the words after "member", or ``""``
+    when it does not (no ``$ref``, one naming no resource, or the same id and kind).
+
+    RFC 7643 §4.2: ``value`` is the member's id and ``$ref`` its URI, so both name one resource; when the
+    ``$ref``'s id (:func:`ref_member`) is another, or its endpoint another kind than ``type``, the file does not say
+    who the member is (left19: ``value`` silently won). ``kind``: the member's ``type`` as written.
+
+    >>> ref_conflict("00u1", "User", "https://idp.example/scim/v2/Users/00u2")
+    "value '00u1' and $ref 'https://idp.example/scim/v2/Users/00u2'"
+    """
+    if ref is None:
+        return ""
+    ref_id, ref_kind = ref_member(ref)
+    if not ref_id:
+        return ""
+    if ref_id != value:
+        return f"value {value!r} and $ref {ref!r}"
+    typed = (kind or "").strip().lower()
+    if typed in _REF_KINDS.values() and ref_kind and ref_kind != typed:
+        return f"value {value!r} of type {kind} and $ref {ref!r} (a {ref_kind.capitalize()})"
+    return ""
+
+
+def _conflicting_member(conflict: str, index: int, group_id: str, name: Any, ref: SourceRef,
+                        builder: DirectoryBuilder) -> None:
+    """One ``member-ref-conflict`` error naming file, Group and member (:func:`ref_conflict`): an export that
+    contradicts itself about who is a member stops ``check`` and ``plan`` (docs/formats.md, SCIM Groups)."""
+    builder.findings.error(
+        "member-ref-conflict", ref.file, f"{ref.location}.members[{index}]", "$ref",
+        f"SCIM Group {as_text(name)!r} ({group_id}): member {conflict} name different resources (RFC 7643 §4.2: "
+        "value is the member's id, $ref its URI): who is a member is unknown; export the Group again")
+
+
 def _unread_members(lost: list[int], ref: SourceRef, builder: DirectoryBuilder) -> None:
     """One ``missing-id`` warning (:meth:`~.files.Findings.skipped`) for the ``members`` entries of the Group at
     ``ref`` (their indexes ``lost``) that are not objects or have neither a ``value`` nor a ``$ref`` naming a
@@ -296,7 +332,7 @@ def _typed_members(group_id: str, res: _WireGroup, builder: DirectoryBuilder, re
     members = res.members or ()
     values = [m.value for m in members]
     types = [m.type for m in members]
-    if "" not in values:  # the usual group: every member a typed User (or Group), as _members reads them
+    if "" not in values and all(m.ref is None for m in members):  # the usual group: typed members, no $ref
         users = types.count("User")
         if users == len(types):
             builder.add_members(group_id, values, "user")
@@ -312,6 +348,9 @@ def _typed_members(group_id: str, res: _WireGroup, builder: DirectoryBuilder, re
         if not value:  # value "" beside a $ref (RFC 7643 §4.2): the $ref names the member
             value, ref_kind = ref_member(member.ref)
             kind = kind or ref_kind
+        elif conflict := ref_conflict(value, kind, member.ref):
+            _conflicting_member(conflict, i, group_id, res.displayName, ref, builder)
+            continue
         if value:
             kind = (kind or "").lower()
             by_kind[kind if kind in ("user", "group") else ""].append(value)
@@ -665,7 +704,8 @@ def _members(group_id: str, res: dict[str, Any], builder: DirectoryBuilder, ref:
         types = [m["type"] for m in members]
     except (KeyError, TypeError):
         values = types = None
-    if values is not None and set(map(type, values)) <= {str} and "" not in values:
+    if (values is not None and set(map(type, values)) <= {str} and "" not in values
+            and all(m.keys() <= _PLAIN_MEMBER_KEYS for m in members)):  # no $ref to compare
         users = types.count("User")
         if users == len(types):
             builder.add_members(group_id, values, "user")
@@ -684,9 +724,13 @@ def _members(group_id: str, res: dict[str, Any], builder: DirectoryBuilder, ref:
             continue
         value = as_id(member["value"] if "value" in member else _get(member, "value"))
         kind = as_text(member["type"] if "type" in member else _get(member, "type")).lower()
+        member_ref = member["$ref"] if "$ref" in member else _get(member, "$ref")
         if not value:  # only a $ref (RFC 7643 §4.2: the member's URI): its last segment is the id
-            value, ref_kind = ref_member(member["$ref"] if "$ref" in member else _get(member, "$ref"))
+            value, ref_kind = ref_member(member_ref)
             kind = kind or ref_kind
+        elif conflict := ref_conflict(value, kind, member_ref):
+            _conflicting_member(conflict, i, group_id, res.get("displayName"), ref, builder)
+            continue
         if not value:
             lost.append(i)
             continue
