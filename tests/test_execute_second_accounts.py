@@ -229,3 +229,25 @@ def test_a_listing_page_that_is_no_list_response_is_one_line(refusing):
     assert str(failed.value) == ("SCIM GET /Users?startIndex=1&count=100: 200: unexpected answer: Object missing "
                                  "required field `totalResults`")
     scim.close()
+
+
+def test_a_link_whose_user_scim_holds_for_another_idp_user_is_refused_before_any_write(tmp_path, sb, capsys):
+    """left19 item 7: since the approval the IdP provisioned the link's own userName (alice@example.com, member m1)
+    as another IdP user (externalId idp-other). The link's POST would answer 409 and apply PATCHed that account as
+    IdP user idp-m1's; now the stale check reads the link's userName first and refuses, naming the user, both
+    externalIds and the action, before any write."""
+    server, counter = sb  # u1 links member m1 alice@example.com to IdP user idp-m1
+    plan = write_test_plan(tmp_path)
+    approve(plan, "Ada Admin")
+    held = provision(server, "alice@example.com", "idp-other")
+    assert held["id"] == "m1"  # Sigma linked the member by its email (docs/sigma-api.md §5.3)
+
+    code, out, err = run_cli(capsys, "apply", str(plan), "--only", "email:alice@example.com", *urls(server))
+
+    assert code == 1
+    assert err == (f"sigma-migrate: error: {plan}: plan is stale, 1 object(s) changed in Sigma since it was made: "
+                   "user:m1 (alice@example.com): holds externalId 'idp-other', not 'idp-m1' which action u1 "
+                   "(scim.link_user) sends: the account is another IdP user's since the plan; plan again\n")
+    assert counter.writes == Counter({"POST /scim/v2/Users alice@example.com": 1})  # the IdP's; none of apply's
+    assert holders(server, "idp-other") == ["alice@example.com"]
+    assert not journal_path(plan).exists()

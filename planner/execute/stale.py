@@ -134,6 +134,9 @@ class Drift:
     rest_edits: tuple[Action, ...] = ()
     """For a member an IdP provisioned since the plan: the plan's REST edits of it this run would send
     (:data:`REST_MEMBER_EDITS`, in plan order), decided while no IdP managed it (:func:`provisioned_since_plan`)."""
+    another_idp_user: bool = False
+    """For a SCIM user (``user:<id>``) whose ``userName`` a planned ``scim.link_user`` (:attr:`collides_with`) links:
+    it holds :attr:`external_id`, another IdP user's id than the one the link sends (:func:`linked_to_another`)."""
 
     @property
     def stale(self) -> bool:
@@ -149,6 +152,10 @@ class Drift:
             edits = ", ".join(f"{a.id} ({a.kind.value})" for a in self.rest_edits)
             return (f"{name}: SCIM user {self.scim_user} (externalId {self.external_id}) manages it now, provisioned "
                     f"by the IdP since the plan; {edits} would still edit it through REST as a member no IdP manages")
+        if self.collides_with is not None and self.another_idp_user:
+            a = self.collides_with
+            return (f"{name}: holds externalId {self.external_id!r}, not {a.target.idp_id!r} which action {a.id} "
+                    f"({a.kind.value}) sends: the account is another IdP user's since the plan")
         if self.collides_with is not None and self.external_id:
             a = self.collides_with
             second = ("IdP group a second Sigma team" if a.kind in (ActionKind.SCIM_CREATE_GROUP, ActionKind.SCIM_LINK_GROUP)
@@ -473,8 +480,12 @@ def check_stale(
         drifts += find_impostors(plan, rest, not_started=creates, members=members)
     if creates is not None and scim is not None:
         drifts += external_id_collisions(plan, scim, not_started=creates, parallelism=parallelism)
-        drifts += provisioned_since_plan(plan, scim, running=creates if running is None else running,
-                                         not_started=creates, rest=rest)
+        running = creates if running is None else running
+        links = planned_links(plan, creates)
+        users = provisioned_users(scim, [*(email for email, _ in rest_edits(plan, running).values()),
+                                         *(a.target.user_name for a in links)])  # one read for both rules
+        drifts += linked_to_another(links, users)
+        drifts += provisioned_since_plan(plan, scim, running=running, not_started=creates, rest=rest, users=users)
     return drifts
 
 
@@ -688,6 +699,31 @@ def external_id_collisions(plan: Plan, scim: SigmaScimClient, *, not_started: It
     return [found[k] for k in sorted(found)]
 
 
+def planned_links(plan: Plan, not_started: Iterable[str]) -> list[ScimLinkUser]:
+    """The ``scim.link_user`` actions of ``plan`` in ``not_started`` that send an ``externalId``, in plan order."""
+    wanted = set(not_started)
+    return [a for a in plan.actions if a.id in wanted and isinstance(a, ScimLinkUser) and a.target.idp_id]
+
+
+def linked_to_another(links: Iterable[ScimLinkUser], users: Mapping[str, tuple[ScimUserRecord, ...]]) -> list[Drift]:
+    """The provisioned SCIM users whose ``userName`` a planned link of ``links`` (:func:`planned_links`) sends, letter
+    case aside, but whose ``externalId`` is another IdP user's id than the link's ``target.idpId`` (case-exact, RFC
+    7643 §3.1): one :class:`Drift` each (``user:<SCIM id>``, labelled with its ``userName``,
+    :attr:`Drift.another_idp_user`), in key order. The IdP provisioned that member as someone else since the plan:
+    the link's ``POST /Users`` would answer 409 and apply would patch that account as the plan's IdP user's (left19:
+    apply's first check of a link compared userType and active only; verify compares the externalId,
+    :func:`~planner.execute.external_ids.external_id_difference`). ``users``: :func:`~planner.execute.external_ids.
+    provisioned_users` of the links' userNames (a user without ``externalId``, a pre-SCIM member, is none: apply
+    marks it the plan's)."""
+    found: dict[str, Drift] = {}
+    for a in links:
+        for user in users.get(email_key(a.target.user_name), ()):
+            if user.external_id and user.external_id != a.target.idp_id:
+                found.setdefault(f"user:{user.id}", Drift(f"user:{user.id}", user.user_name, collides_with=a,
+                                                          external_id=user.external_id, another_idp_user=True))
+    return [found[k] for k in sorted(found)]
+
+
 REST_MEMBER_EDITS = (MembersDeactivate, MembersDisableGuest, MembersConvertGuest, MembersSetEmail, MembersReactivate,
                      TeamsRemoveMember)
 """The actions that edit a member through Sigma's REST API (``PATCH /v2/members/{memberId}``, a team's
@@ -735,7 +771,8 @@ def manages(user: ScimUserRecord, member_id: str, rest: SigmaRestClient | None) 
 
 
 def provisioned_since_plan(plan: Plan, scim: SigmaScimClient, *, running: Iterable[str],
-                           not_started: Iterable[str], rest: SigmaRestClient | None = None) -> list[Drift]:
+                           not_started: Iterable[str], rest: SigmaRestClient | None = None,
+                           users: Mapping[str, tuple[ScimUserRecord, ...]] | None = None) -> list[Drift]:
     """The members a REST edit of this run targets (:func:`rest_edits` of ``running``) whom an IdP provisioned through
     SCIM since the plan: Sigma's SCIM lists a user with an ``externalId`` whose ``userName`` is the member's email,
     letter case aside (Sigma links a ``POST /Users`` to the member with that email and the member's REST record may
@@ -745,7 +782,8 @@ def provisioned_since_plan(plan: Plan, scim: SigmaScimClient, *, running: Iterab
     finding 12). A SCIM user of the plan's own is none: one a ``scim.link_user`` / ``scim.create_user`` of the plan
     with that ``userName`` that a run started (not in ``not_started``) made (a ``--resume``, a re-apply). Reads
     only: one batched SCIM read for every member (:func:`~planner.execute.external_ids.provisioned_users`); a user that
-    is another member's (:func:`manages`, ``rest``) is none. Raises :class:`ApiError` when SCIM or Sigma cannot be
+    is another member's (:func:`manages`, ``rest``) is none. ``users``: that read made already (:func:`check_stale`
+    reads once for this rule and :func:`linked_to_another`). Raises :class:`ApiError` when SCIM or Sigma cannot be
     read."""
     edited = rest_edits(plan, running)
     if not edited:
@@ -753,7 +791,8 @@ def provisioned_since_plan(plan: Plan, scim: SigmaScimClient, *, running: Iterab
     fresh = set(not_started)
     own = {email_key(a.target.user_name) for a in plan.actions
            if isinstance(a, (ScimLinkUser, ScimCreateUser)) and a.id not in fresh}
-    users = provisioned_users(scim, (email for email, _ in edited.values()))
+    if users is None:
+        users = provisioned_users(scim, (email for email, _ in edited.values()))
     found: list[Drift] = []
     for member_id in sorted(edited):
         email, edits = edited[member_id]
