@@ -48,8 +48,8 @@ from .execute.journal import (
 from .execute.history import JournalHome, plan_journals
 from .execute.resume import INTERRUPTED_ENDS, how_it_ended, resume_of, unfinished_head, unfinished_run
 from .model import (
-    AppliedAction, AppliedArchive, AppliedPush, AppliedRefusal, AppliedRuns, AppliedRunTime, AppliedSetUp, AppliedTeam,
-    AppliedUnfinished, AppliedWrite, InputFile, Plan,
+    AppliedAction, AppliedArchive, AppliedPush, AppliedRefusal, AppliedRuns, AppliedRunTime, AppliedSeen, AppliedSetUp,
+    AppliedTeam, AppliedUnfinished, AppliedWrite, InputFile, Plan,
 )
 from .payloads import (
     Action, MembersReactivate, ScimCreateGroup, ScimDeactivateUser, ScimLinkGroup, ScimLinkUser, ScimSetAccountType, ScimSetGroupMembers,
@@ -149,6 +149,17 @@ def _pushes(plan_path: str, undo: bool, actions: Iterable[Action], rows: dict[st
     return out
 
 
+def _seen(plan_path: str, plan: Plan, runs: list[RunRow]) -> list[AppliedSeen]:
+    """Each member as ``plan`` was made against it (its member fingerprints, :class:`~planner.model.MemberState`),
+    dated when its Sigma export was read (``organization.sigmaFetchedAt``), else when its first run started
+    (:class:`~planner.model.AppliedSeen`)."""
+    fetched = plan.organization.sigma_fetched_at
+    at = fetched if isinstance(fetched, str) else min((r.started_at for r in runs), default="")
+    undo = bool(plan.summary.undoes)
+    return [AppliedSeen(mid, state.email, state.is_archived, state.is_inactive, plan_path, undo, at)
+            for mid, state in plan.fingerprints.members().items()]
+
+
 @dataclass(frozen=True)
 class RunClosing:
     """The ``applied.closed_runs`` entries of the re-plan's policy (:class:`~planner.policy.ClosedRun`, in the
@@ -227,8 +238,9 @@ def _to_the_second(at: str) -> str:
 
 
 def applied_runs(plan_paths: Iterable[str | Path], closing: RunClosing = RunClosing()) -> AppliedRuns:
-    """The SCIM writes, linked teams, team pushes, REST archives, final refusals, unfinished runs and every run's start
-    and end (:class:`~planner.model.AppliedRunTime`) of the plans at ``plan_paths`` (as given) and of their
+    """The SCIM writes, linked teams, team pushes, REST archives, final refusals, unfinished runs, every run's start
+    and end (:class:`~planner.model.AppliedRunTime`) and each member as each plan saw it
+    (:class:`~planner.model.AppliedSeen`) of the plans at ``plan_paths`` (as given) and of their
     journals (``<plan>.journal.sqlite`` beside each, else where the state index records it: :func:`journal_read`,
     whose notes are :attr:`~planner.model.AppliedRuns.notes`), ordered by when they finished, the files read (the plan, whose
     ``sha256`` is its digest's, and its journal), and the earliest plan's ``preflight.previous_scim`` with this
@@ -246,6 +258,7 @@ def applied_runs(plan_paths: Iterable[str | Path], closing: RunClosing = RunClos
     unfinished: list[AppliedUnfinished] = []
     archives: list[AppliedArchive] = []
     times: list[AppliedRunTime] = []
+    seen: list[AppliedSeen] = []
     inputs: list[InputFile] = []
     answers: list[tuple[str, str, str]] = []  # (first run started, plan as given, its previous_scim)
     links: list[str] = []
@@ -264,6 +277,7 @@ def applied_runs(plan_paths: Iterable[str | Path], closing: RunClosing = RunClos
         unfinished += _unfinished(str(given), plan.digest, journal, runs, rows, closing)
         archives += _archives(str(given), bool(plan.summary.undoes), plan.actions, rows, runs)
         times += _run_times(str(given), bool(plan.summary.undoes), rows, runs)
+        seen += _seen(str(given), plan, runs)
         if not plan.summary.undoes and runs:
             answers.append((min(r.started_at for r in runs), str(given),
                             plan_policy(plan, path).preflight.previous_scim))
@@ -282,8 +296,9 @@ def applied_runs(plan_paths: Iterable[str | Path], closing: RunClosing = RunClos
     pushes.sort(key=lambda p: p.at)
     archives.sort(key=lambda a: a.at)
     times.sort(key=lambda t: t.started_at)
+    seen.sort(key=lambda s: s.at)  # stable: plans of one time keep the order given
     return AppliedRuns(tuple(writes), tuple(inputs), tuple(teams), tuple(refusals), set_up, tuple(pushes),
-                       tuple(unfinished), tuple(archives), tuple(notes), tuple(times))
+                       tuple(unfinished), tuple(archives), tuple(notes), tuple(times), tuple(seen))
 
 
 def _runs_words(home: JournalHome) -> str:

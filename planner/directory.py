@@ -32,9 +32,9 @@ import msgspec
 import networkx as nx
 
 from .model import (
-    DERIVED_EMAIL_TYPES, AppliedArchive, AppliedPush, AppliedRefusal, AppliedSetUp, AppliedTeam, AppliedUnfinished,
-    AppliedWrite, DamagedUser, Email, GroupNameDoubt, IdenticalMembers, IdpGroup, IdpUser, ScimGroup, ScimUser, SigmaExport,
-    SigmaMember,
+    DERIVED_EMAIL_TYPES, AppliedArchive, AppliedPush, AppliedRefusal, AppliedSeen, AppliedSetUp, AppliedTeam,
+    AppliedUnfinished, AppliedWrite, DamagedUser, Email, GroupNameDoubt, IdenticalMembers, IdpGroup, IdpUser,
+    ScimGroup, ScimUser, SigmaExport, SigmaMember,
     SigmaTeam, Snapshot, TeamMembership, TransitiveDoubt, email_key, export_organization_id,
 )
 from .policy import REGEX_PREFIX, Policy, group_pattern_matcher
@@ -430,6 +430,10 @@ class Directory:
     """The last archive or reactivation through the REST API by runs of the plans given to ``plan --applied``, by
     memberId (:attr:`planner.model.AppliedRuns.archives`): a member a run archived who is active in the export was
     reactivated outside this tool since (:mod:`planner.rules.unmatched`)."""
+    applied_seen: Mapping[str, AppliedSeen] = field(default_factory=dict)
+    """Each member as the plan given to ``plan --applied`` that read Sigma last was made against it, by memberId
+    (:attr:`planner.model.AppliedRuns.seen`): a member it saw active whom the export lists archived or inactive, and
+    no run archived since, was archived by hand (:func:`planner.rules.reactivated.archived_by_hand`)."""
 
     def pushed_member_ids(self, group_id: str) -> tuple[str, ...]:
         """The members of a group the IdP provisions when the group is assigned to the app: its
@@ -582,6 +586,7 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
         applied_refusals={r.action_id: r for r in snapshot.applied.refusals},
         applied_unfinished=snapshot.applied.unfinished,
         applied_archives={a.member_id: a for a in snapshot.applied.archives},
+        applied_seen={a.member_id: a for a in snapshot.applied.seen},
     )
 
 

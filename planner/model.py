@@ -819,6 +819,31 @@ class AppliedRunTime:
 
 
 @dataclass(frozen=True)
+class AppliedSeen:
+    """A member as a plan given to ``plan --applied`` was made against it (its stale-check fingerprint,
+    :class:`MemberState`): the ``member_id``, the ``email`` it had, whether it was ``archived`` / ``inactive``
+    then, the ``plan`` file as given, whether it is an undo plan (``undo``) and ``at``: when the plan's Sigma export
+    was read (its ``organization.sigmaFetchedAt``, ISO 8601 UTC), else when its first run started, ``""`` when neither
+    is known. The plan read last (latest ``at``) holds for a member (:attr:`planner.directory.Directory.applied_seen`);
+    a member it saw active whom the re-plan's export lists archived or inactive, and whom no run of the plans given
+    archived or deactivated since, was archived by hand (:func:`planner.rules.reactivated.archived_by_hand`,
+    tester19 finding 1)."""
+
+    member_id: str
+    email: str
+    archived: bool
+    inactive: bool
+    plan: str
+    undo: bool
+    at: str
+
+    @property
+    def active(self) -> bool:
+        """Whether the plan saw the member active (neither archived nor inactive)."""
+        return not (self.archived or self.inactive)
+
+
+@dataclass(frozen=True)
 class AppliedUnfinished:
     """A run of a plan given to ``plan --applied`` that was interrupted (Ctrl-C, SIGTERM) or killed with actions of
     its selection not done, and that no applied undo plan rolled back (:func:`planner.applied.applied_runs`; the rule
@@ -933,6 +958,9 @@ class AppliedRuns:
     was read, and why: :func:`planner.applied.journal_read`); ``plan`` prints them."""
     runs: tuple[AppliedRunTime, ...] = ()
     """Every run of the plans given, in the order they started: when each started and ended (tester17 finding 2)."""
+    seen: tuple[AppliedSeen, ...] = ()
+    """Each member as each plan given was made against it (its fingerprints), the plans in the order they read
+    Sigma (:attr:`AppliedSeen.at`): what a re-plan compares the export with to tell a human's change since."""
 
 
 @dataclass(frozen=True)

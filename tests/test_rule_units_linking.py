@@ -257,7 +257,8 @@ def test_person_link_actions_of_a_reactivated_member_with_an_unclean_email():
     assert (reactivate.id, reactivate.before, reactivate.after, reactivate.evidence) == (
         "members.reactivate:m1", ArchivedState(is_archived=True), ArchivedState(is_archived=False),
         ReactivateEvidence(key="override"))
-    assert reactivate.reason == "reactivate: IdP user u1 (ann@x.example) is active again"
+    assert reactivate.reason == (
+        "reactivate: the member is archived in Sigma and IdP user u1 (ann@x.example) is active and in scope")
     assert (set_email.id, set_email.rule, set_email.after, set_email.evidence, set_email.depends_on) == (
         "members.set_email:m1", "linking.clean_sigma_email", EmailState(email="ann@x.example"),
         SetEmailEvidence(idp_id="u1"), ("members.set_email:m9",))

@@ -19,9 +19,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
     "okta": "sha256:8a6b0943397cd2bb09e9d47dfc1ba01744d06dd522a25d4e1b2bf03219c6023a",
-    "okta-reviewed": "sha256:1528c6df0a0fb6c2d1bae7d3d3328af13764856ee543c5e108dc40dd92c76503",
+    "okta-reviewed": "sha256:36aa405596c8f7b527c3131d19e2ecb4a0afccee9fe8cbfbd9d8b064b68c1380",
     "entra": "sha256:dff1355b5a49fbb1f44beace3ba89f7b477c5ed40acd074df6d88bf529192040",
-    "entra-reviewed": "sha256:590e181597760479def991769fb3d71304cf39a181dd4bfc1e3c41724cfecb66",
+    "entra-reviewed": "sha256:779623e619c4bd8ef8806915f77f1b80a585cfef00b36e18cc63f1fe0157b549",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""

@@ -39,8 +39,8 @@ from msgspec.structs import replace
 from ..matching import PLUS_TAG, AmbiguousGroup, IdentityGraph, idp_attribute, member_attribute
 from ..near_addresses import NEAR_REASONS, is_look_alike, letters_outside_ascii, near_keys, near_reason
 from ..model import (
-    DERIVED_EMAIL_TYPES, SCHEDULER_ROBOT_EMAIL, Action, ActionKind, IdpUser, ItemEvidence, ItemRef, NameHint, ReviewItem,
-    ScimUser, SigmaMember, email_key,
+    DERIVED_EMAIL_TYPES, SCHEDULER_ROBOT_EMAIL, Action, ActionKind, AppliedSeen, IdpUser, ItemEvidence, ItemRef,
+    NameHint, ReviewItem, ScimUser, SigmaMember, email_key,
 )
 from ..policy import NEVER, Guests, Linking, Policy, UserNameGuard
 from ..sources.entra import deleted_user_upn, is_ext_upn
@@ -63,6 +63,7 @@ from ..payloads import (
     SetEmailEvidence,
 )
 from .address_takeover import creation_gap, takeover_items
+from .reactivated import archived_by_hand, archived_by_hand_item, decided
 from .policy_entries import EntryUse
 from .examples import example_order, member_status, team_counts, unsafe_example
 from .scim_values import mixed_script_parts
@@ -314,16 +315,32 @@ class LinkedPerson(msgspec.Struct, frozen=True):
     choice: UserNameChoice
     embed: bool = False
     """The member is an ``embed`` member the link would make internal: held (:func:`embed_member_item`)."""
+    by_hand: AppliedSeen | None = None
+    """The member was archived or deactivated by hand since the applied plan that saw them active was made
+    (:func:`.reactivated.archived_by_hand`), and linking would write that back: held (``would``,
+    :func:`.reactivated.archived_by_hand_item`) until ``unmatched.decisions`` keeps them."""
+    would: str = ""
 
 
 def linked_person(pair: LinkedPair, policy: Policy, directory: Directory, held_idp_users: frozenset[str],
-                  overrides: Mapping[str, str]) -> LinkedPerson:
+                  overrides: Mapping[str, str], by_hand: Mapping[str, AppliedSeen] = {},
+                  kept: Mapping[str, str] = {}) -> LinkedPerson:
     """The record of the member and IdP user ``pair`` joins: :func:`linked_status`, and the userName the
     link sends (:func:`user_name_choice`, ``overrides``: :func:`guard_overrides`). The guard judges links,
     reactivations, rehires, and guests ``guests.action: convert`` may convert (a live IdP user links them);
-    a userName Sigma cannot take holds the person (``held``, docs/sigma-api.md §5.3)."""
+    a userName Sigma cannot take holds the person (``held``, docs/sigma-api.md §5.3).
+
+    ``by_hand``: the members archived or deactivated by hand since an applied plan saw them active
+    (:func:`.reactivated.archived_by_hand`); one linking would reactivate or ask about as a rehire is held
+    (:func:`hand_change_status`), ``kept``: their ``unmatched.decisions`` words (:func:`.reactivated.decided`)."""
     member, iid = directory.members[pair.member_id], pair.idp_id
     status = linked_status(member, iid, pair.link.key, directory, policy.linking, held_idp_users)
+    seen = by_hand.get(pair.member_id) if (status is _REACTIVATE or status is _REHIRE) else None
+    would = ""
+    if seen is not None:
+        status, would = hand_change_status(status, pair.link.key, policy.linking, kept.get(pair.member_id))
+        if not would:
+            seen = None
     provisioned = status is _LINK or status is _REACTIVATE or status is _REHIRE or (
         status is _GUEST and iid in directory.in_scope_idp_ids and policy.guests.action == "convert")
     choice = user_name_choice(member.email, member.email_key or email_key(member.email),
@@ -335,7 +352,23 @@ def linked_person(pair: LinkedPair, policy: Policy, directory: Directory, held_i
         status = _HELD
     person = Person("m:" + pair.member_id, member, directory.idp_users[iid], pair.link, status,
                     choice.user_name, choice.user_name_key, choice.guard)
-    return LinkedPerson(person, choice, embed)
+    return LinkedPerson(person, choice, embed, seen, would)
+
+
+def hand_change_status(status: PersonStatus, key: str, policy: Linking, kept: str | None) -> tuple[PersonStatus, str]:
+    """``(status, would)`` of a member archived or deactivated by hand since an applied plan saw them active, whom
+    linking gave ``status`` (``reactivate`` or ``rehire``) by match ``key``: ``deactivated`` (nothing planned) when
+    ``kept`` (their ``unmatched.decisions`` word) is ``keep``, with ``would`` ``""``; else ``held``, and ``would``
+    says what linking would have done, for the blocking ``linking.archived_by_hand`` item
+    (:func:`.reactivated.archived_by_hand_item`; tester19 finding 1)."""
+    if kept == "keep":
+        return PersonStatus.DEACTIVATED, ""
+    if status is _REHIRE:
+        return _HELD, "ask whether to reactivate them as a rehire (linking.rehire)"
+    why = ("a linking.overrides entry links them" if key == "override" else
+           "Sigma's SCIM state links them" if key == "scim" else
+           f"linking.archived_members is {policy.archived_members}")
+    return _HELD, f"reactivate and link them ({why})"
 
 
 def unlinked_member(member: SigmaMember, held_members: frozenset[str]) -> Person:
@@ -416,7 +449,10 @@ def decide(policy: Policy, directory: Directory, graph: IdentityGraph, *,
         # one member and IdP users that share an address: the IdP-side duplicate item covers it
         if g not in explained and not (len(g.member_ids) == 1 and held_idp_users.issuperset(g.idp_ids)))
     overrides = guard_overrides(directory, policy.user_name_guard)
-    linked = [linked_person(pair, policy, directory, held_idp_users, overrides) for pair in graph.links]
+    by_hand = archived_by_hand(directory)
+    kept = decided(policy, directory) if by_hand else {}
+    linked = [linked_person(pair, policy, directory, held_idp_users, overrides, by_hand, kept)
+              for pair in graph.links]
     linked_members = {p.member_id for p in graph.links}
     linked_idp = {p.idp_id for p in graph.links}
     unread = unreadable_emails(directory, linked_members)
@@ -730,6 +766,8 @@ def link_items(linked: list[LinkedPerson], directory: Directory, freed: frozense
             guarded.append(p.person)
         if p.person.status is _REHIRE and p.person.member.user_kind != "guest":  # a guest's: .guests
             rehires.append(rehire_item(p.person, directory))
+        elif p.by_hand is not None:
+            rehires.append(archived_by_hand_item(p.person, p.by_hand, p.would))
     guard_items = [guard_item(person, directory, freed) for person in guarded]
     return invalid + [item for item in guard_items if item is not None] + rehires + embeds
 
@@ -1451,7 +1489,8 @@ def reactivate_action(person: Person) -> Action:
         before=ArchivedState(is_archived=True) if archived else ArchivedState(is_inactive=True),
         after=ArchivedState(is_archived=False) if archived else ArchivedState(is_inactive=False),
         rule="linking.archived_members",
-        reason=f"reactivate: IdP user {user.id} ({user.user_name or ''}) is active again",
+        reason=(f"reactivate: the member is {'archived' if archived else 'inactive'} in Sigma and IdP user {user.id} "
+                f"({user.user_name or ''}) is active and in scope"),
         evidence=ReactivateEvidence(key=person.link.key),
     )
 

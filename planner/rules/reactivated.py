@@ -11,6 +11,20 @@ family (:mod:`.unmatched`, ``members.deactivate``) and the guests' (:mod:`.guest
 here, one rule for every archiving kind (tester17 #6 for a deactivated member; verify18 finding 3: a guest a wave
 disabled and re-enabled by hand was disabled again in silence).
 
+The mirror (tester19 finding 1): a member the plan given to ``plan --applied`` that read Sigma last saw active (its
+stale-check fingerprint, :class:`~planner.model.AppliedSeen`), whom the re-plan's export lists archived or inactive
+and whom no run of the plans given archived (``members.deactivate``, ``members.disable_guest``) or deactivated
+through SCIM (``scim.deactivate_user``) since, was archived by hand (:func:`archived_by_hand`): a Sigma admin took
+them out between two waves, most likely on purpose (they left, are on leave; the IdP not yet told). Linking would
+write that change back (``linking.archived_members: reactivate``, a ``linking.overrides`` entry, Sigma's SCIM state
+linking them) or ask a rehire's question that does not fit: instead the person is held by one blocking
+``linking.archived_by_hand`` item (:func:`archived_by_hand_item`), whatever ``linking.archived_members`` says,
+settled per member by the same ``unmatched.decisions``: ``keep`` keeps the member as the admin left them (nothing
+planned for them; their IdP user, still in scope, is listed as not provisioned, ``scope.assigned_not_provisioned``).
+An archive that was a mistake is undone where it was made: reactivate the member in Sigma and fetch again (no
+question then). A member archived before the first plan given was made is no hand change of the migration: linking
+decides them as before.
+
 Apply refuses a run whose earlier writes were reversed by hand (docs/apply.md); this is the re-plan's side of it.
 """
 
@@ -19,13 +33,17 @@ from __future__ import annotations
 from typing import Iterable, Mapping
 
 from ..directory import Directory, Person
-from ..model import ActionKind, AppliedArchive, ItemEvidence, ReviewItem
+from ..model import ActionKind, AppliedArchive, AppliedSeen, ItemEvidence, ReviewItem
 from ..policy import Policy
 from . import make_review, person_ref, yaml_snippet
 
 REACTIVATED = "unmatched.reactivated"
 """The rule and item code of a member a run of an applied plan archived whom the export lists active again
 (:func:`reactivated_item`)."""
+
+ARCHIVED_BY_HAND = "linking.archived_by_hand"
+"""The rule and item code of a member an applied plan saw active whom the export lists archived or inactive, and no
+run of the plans given archived (:func:`archived_by_hand_item`)."""
 
 ARCHIVING_KINDS = frozenset({ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST})
 """The action kinds that archive a member through the REST API (``isArchived: true`` with ``newOwnerId``,
@@ -90,3 +108,54 @@ def reactivated_item(person: Person, archived: AppliedArchive, why: str) -> Revi
         "Deactivating them again locks them out and moves their documents a second time; decide whether to keep or "
         "deactivate this member",
         decision(person, "keep"), decision(person, "deactivate"))
+
+
+def archived_by_hand(directory: Directory) -> Mapping[str, AppliedSeen]:
+    """memberId -> how the plan given to ``plan --applied`` that read Sigma last saw each member it saw active
+    (:attr:`planner.directory.Directory.applied_seen`) whom the export lists archived or inactive, unless a run of the
+    plans given archived them last through the REST API (:attr:`~planner.directory.Directory.applied_archives`) or
+    wrote ``active: false`` last through SCIM (:attr:`planner.directory.ScimState.written`), at or after that plan read
+    Sigma (a run's change of state before it is what that plan saw): a human's change since (module docstring). Empty
+    without ``--applied``."""
+    if not directory.applied_seen:
+        return {}
+    found = {}
+    members, archives, written = directory.members, directory.applied_archives, directory.scim.written
+    for mid, seen in directory.applied_seen.items():
+        member = members.get(mid)
+        if member is None or member.is_active or not seen.active:
+            continue
+        last = archives.get(mid)
+        if last is not None and last.archived and last.at[:19] >= seen.at[:19]:
+            continue
+        scim = written.get((mid, "active"))
+        if scim is not None and scim.value is False and scim.at[:19] >= seen.at[:19]:
+            continue
+        found[mid] = seen
+    return found
+
+
+def hand_change(person: Person) -> str:
+    """What was done to ``person``'s member, as the export lists it: ``archived``, or ``deactivated`` (inactive:
+    ``active: false`` through SCIM)."""
+    return "archived" if person.member.is_archived else "deactivated"
+
+
+def archived_by_hand_item(person: Person, seen: AppliedSeen, would: str) -> ReviewItem:
+    """The blocking ``linking.archived_by_hand`` item: ``person``'s member, active when the plan ``seen`` names was
+    made against Sigma, is archived or inactive in the export and no run of the plans given to ``plan --applied`` made
+    it so; their IdP user is active and in scope and linking ``would`` write the change back (``"reactivate and link
+    them (linking.archived_members: reactivate)"``). Settled by ``unmatched.decisions: keep`` (module docstring).
+    Evidence: ``kind``, ``memberType``, ``userKind``."""
+    member, user = person.member, person.idp_user
+    state = hand_change(person)
+    when = f" (Sigma read {seen.at})" if seen.at else ""
+    return member_question(
+        person, ARCHIVED_BY_HAND, ARCHIVED_BY_HAND,
+        f"{member.email}: {state} by hand since {seen.plan} was made, not by this tool: on purpose? "
+        f"{'undo plan ' if seen.undo else ''}{seen.plan}{when} saw the member active and no run of the plans given to "
+        f"--applied {state} them; IdP user {user.id} ({user.user_name or ''}) is active and in scope, and this plan "
+        f"would {would}, undoing that change. Keep the member as it is in Sigma (then take the IdP user out of the "
+        "Sigma app's assignment), or, if it was a mistake, reactivate the member in Sigma and fetch again",
+        decision(person, "keep"),
+        notes=[f"keep the member {state}, as it is in Sigma (nothing is planned for them):"])

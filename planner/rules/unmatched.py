@@ -67,7 +67,9 @@ from . import make_action, make_review, person_ref, yaml_snippet
 from .guests import DocumentOwner
 from .idp_status import inactive_because, never_activated, suspended
 from .policy_entries import EntryUse
-from .reactivated import REACTIVATED, archived_by, decision, member_question, reactivated_item, reactivated_members
+from .reactivated import (
+    REACTIVATED, archived_by, archived_by_hand, decision, member_question, reactivated_item, reactivated_members,
+)
 
 NEVER_ACTIVATED = "unmatched.never_activated"
 """The rule and item code of a member whose IdP user was never activated (:mod:`.idp_status`)."""
@@ -332,7 +334,9 @@ def decision_uses(policy: Policy, directory: Directory, decisions: Iterable[Unma
     record: linked, a guest, archived) is asked no keep-or-deactivate question: the entry settles nothing, and why
     says their status; a ``held`` member's entry counts as used (the question comes back once the item holding
     them is settled); a guest a run archived, active again (:mod:`.reactivated`), is asked the same question: the
-    entry settles whether the guest is disabled again. An entry naming no member is
+    entry settles whether the guest is disabled again; a member archived or deactivated by hand since an applied
+    plan saw them active (:func:`.reactivated.archived_by_hand`) is settled by ``keep`` only (another word is
+    reported unused, and they stay held). An entry naming no member is
     :mod:`.policy_refs`'. A ``linking.duplicates: deactivate`` entry deciding a member (rule ``linking.duplicates``)
     is reported too, and each ``linking.second_accounts`` entry: it settles the member a userName change left
     behind (rule ``linking.second_accounts``), else nothing."""
@@ -341,13 +345,21 @@ def decision_uses(policy: Policy, directory: Directory, decisions: Iterable[Unma
     by_member = {d.member_id: d for d in decisions}
     statuses = {p.member.member_id: p.status for p in people if p.member is not None}
     again = reactivated_members(directory)  # a guest a run disabled is asked too (:mod:`.reactivated`)
+    by_hand = archived_by_hand(directory)  # a member archived by hand since an applied plan (:mod:`.reactivated`)
     uses = []
     for ref, what in policy.unmatched.decisions.items():
         mid = directory.find_member_id(ref)
         if mid is None:
             continue
         d = by_member.get(mid)
-        if d is not None and (d.rule == "unmatched.decisions" or (d.rule == "guards.protected_members"
+        if mid in by_hand and d is None:
+            seen = by_hand[mid]
+            uses.append(EntryUse("unmatched.decisions", ref, f"keep member {mid}, archived or deactivated by hand "
+                                 f"since {seen.plan} was made (linking.archived_by_hand)") if what == "keep" else
+                        EntryUse("unmatched.decisions", ref, "", f"member {mid} was archived or deactivated by hand "
+                                 f"since {seen.plan} was made: keep settles that (linking.archived_by_hand), "
+                                 f"{what} does not"))
+        elif d is not None and (d.rule == "unmatched.decisions" or (d.rule == "guards.protected_members"
                                                                    and d.review_item is not None)):
             uses.append(EntryUse("unmatched.decisions", ref, f"{d.decision} member {mid}"))
         elif statuses.get(mid) is PersonStatus.HELD:  # asked again once the item holding them is settled
