@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from itertools import combinations
 from dataclasses import dataclass
 
 from .model import IdpUser, SigmaMember
@@ -131,3 +132,43 @@ def shares_a_word(a: PersonName, b: PersonName) -> bool:
 def family_shared(a: PersonName, b: PersonName) -> bool:
     """Whether the family parts share a word (``Dunmore`` / ``Dunmore-Hale``)."""
     return bool(set(a.family) & set(b.family))
+
+
+INDEXED_WORDS = 6
+"""The most words of a name whose sub-multisets :func:`parts` gives (a name of more words is looked for
+within another by its first 6 words, in order; its whole multiset still finds :data:`SAME`): 57
+sub-multisets at most, so finding candidates stays linear in people (speed19)."""
+
+
+def whole(name: PersonName) -> tuple[str, ...]:
+    """The name's words sorted: its multiset, one key for every name of the same words (:data:`SAME`, order
+    aside). ``('greta', 'dunmore')`` -> ``('dunmore', 'greta')``."""
+    return tuple(sorted(name.tokens))
+
+
+def parts(name: PersonName) -> set[tuple[str, ...]]:
+    """Each sub-multiset of two words or more of the name (sorted, as :func:`whole`), of its first
+    :data:`INDEXED_WORDS` words, and its :func:`whole` multiset; empty for a name of fewer than two words.
+    A name of 2+ words is :data:`SAME` or :data:`WITHIN` another iff its :func:`whole` is among the other's
+    parts, or the other's whole among its parts (the longer side's first 6 words aside)."""
+    if len(name.tokens) < 2:
+        return set()
+    found = {whole(name)}
+    first = sorted(name.tokens[:INDEXED_WORDS])
+    for size in range(2, len(first) + 1):
+        found.update(combinations(first, size))
+    return found
+
+
+def given_key(name: PersonName) -> str:
+    """The key every name whose given name agrees with this one's (:func:`given_agrees`) shares: the first
+    :data:`NICKNAME_MIN` letters of the given name (the whole given name when shorter: ``Al`` agrees with
+    ``Al`` only); ``""`` for a name without a given part. Equal given names share it; a nickname prefix has
+    :data:`NICKNAME_MIN` letters or more, so both begin with the same 3."""
+    return name.given[0][:NICKNAME_MIN] if name.given else ""
+
+
+def single_word(name: PersonName) -> str:
+    """The one word of a one-word name (``""`` otherwise): :func:`compare` calls it :data:`GIVEN` of any name
+    holding that word."""
+    return name.tokens[0] if len(name.tokens) == 1 else ""

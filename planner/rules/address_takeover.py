@@ -316,34 +316,44 @@ def _where(record: IdpUser | SigmaMember, field: str) -> str:
 
 
 def creation_gap(member: SigmaMember, user: IdpUser) -> CreationGap:
-    """When the IdP made ``user`` (``created``; ``created_unreadable``: as the export wrote it when it could not
-    be read, :func:`planner.sources.values.date_field`) against when Sigma made ``member`` (``createdAt``, kept as
-    written: :func:`planner.sources.sigma._created_at`), as a span of gaps: exact when both dates are read; a
-    year-last date a spreadsheet wrote (``10/1/2026 9:00``) is each day it may be (day or month first), whole and
-    in any zone (:func:`planner.sources.values.year_last_span`); a date missing, or unreadable with no day to read,
-    leaves the span open on that side. Each side's phrase names the file, row and column of a missing or
-    unreadable value (tester17 finding 3)."""
-    iid = user.id
-    field = user.created_field
-    written = user.created_unreadable
-    user_date = _created(
-        _moment(user.created), written,
-        f"the IdP made {iid} {user.created}",
-        f"the IdP made {iid} at {written!r} ({_where(user, field or 'created')}), which {date_doubt(written or '')}",
-        f"the export does not say when the IdP made {iid} ({_where(user, field)}: no value)" if field else
-        f"the export does not say when the IdP made {iid} (its format dates no user)")
-    at = member.created_at
-    m_read = _moment(at)
-    member_date = _created(
-        m_read, None if m_read else at,
-        f"Sigma made the member {at}",
-        f"Sigma made the member at {at!r} ({_where(member, 'createdAt')}), which cannot be read",
-        f"the Sigma export does not say when it made the member ({_where(member, 'createdAt')}: no value)")
+    """When the IdP made ``user`` (:func:`user_created`) against when Sigma made ``member`` (:func:`member_created`),
+    as a span of gaps: exact when both dates are read; a year-last date a spreadsheet wrote (``10/1/2026 9:00``)
+    is each day it may be (day or month first), whole and in any zone
+    (:func:`planner.sources.values.year_last_span`); a date missing, or unreadable with no day to read, leaves the
+    span open on that side. Each side's phrase names the file, row and column of a missing or unreadable value
+    (tester17 finding 3)."""
+    user_date = user_created(user)
+    member_date = member_created(member)
     least = (user_date.earliest - member_date.latest
              if user_date.earliest is not None and member_date.latest is not None else None)
     most = (user_date.latest - member_date.earliest
             if user_date.latest is not None and member_date.earliest is not None else None)
     return CreationGap(least, most, user_date, member_date)
+
+
+def user_created(user: IdpUser) -> CreatedDate:
+    """When the IdP made ``user``: its ``created``, else as the export wrote it when it could not be read
+    (``created_unreadable``, :func:`planner.sources.values.date_field`)."""
+    iid = user.id
+    field = user.created_field
+    written = user.created_unreadable
+    return _created(
+        _moment(user.created), written,
+        f"the IdP made {iid} {user.created}",
+        f"the IdP made {iid} at {written!r} ({_where(user, field or 'created')}), which {date_doubt(written or '')}",
+        f"the export does not say when the IdP made {iid} ({_where(user, field)}: no value)" if field else
+        f"the export does not say when the IdP made {iid} (its format dates no user)")
+
+
+def member_created(member: SigmaMember) -> CreatedDate:
+    """When Sigma made ``member``: its ``createdAt``, kept as written (:func:`planner.sources.sigma._created_at`)."""
+    at = member.created_at
+    m_read = _moment(at)
+    return _created(
+        m_read, None if m_read else at,
+        f"Sigma made the member {at}",
+        f"Sigma made the member at {at!r} ({_where(member, 'createdAt')}), which cannot be read",
+        f"the Sigma export does not say when it made the member ({_where(member, 'createdAt')}: no value)")
 
 
 def _readings(dates: CreationGap, iid: str) -> str:

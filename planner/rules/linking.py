@@ -27,10 +27,11 @@ never created.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from collections import Counter
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from operator import attrgetter
-from typing import Collection, Iterable, Mapping
+from typing import Callable, Collection, Hashable, Iterable, Mapping
 
 import msgspec
 import networkx as nx
@@ -62,7 +63,7 @@ from ..payloads import (
     ScimUserAfter,
     SetEmailEvidence,
 )
-from .address_takeover import creation_gap, takeover_items
+from .address_takeover import creation_gap, member_created, takeover_items, user_created
 from .reactivated import archived_by_hand, archived_by_hand_item, decided
 from .policy_entries import EntryUse
 from .examples import example_order, member_status, team_counts, unsafe_example
@@ -70,8 +71,8 @@ from .scim_values import mixed_script_parts
 from .teams import assign_groups
 from . import Outcome, action_id, make_action, make_review, outside_policy, person_ref, yaml_snippet
 from ..directory import Directory, Link, LinkedPair, Person, PersonStatus
-from ..person_names import (GIVEN, NICKNAME_MIN, SAME, WITHIN, PersonName, compare, family_shared, given_agrees,
-                            idp_person_name, member_person_name)
+from ..person_names import (GIVEN, SAME, WITHIN, PersonName, compare, family_shared, given_agrees, given_key,
+                            idp_person_name, member_person_name, parts, single_word, whole)
 
 
 # --------------------------------------------------------------------------- overrides
@@ -529,31 +530,37 @@ def same_person_hints(members: list[SigmaMember], users: list[IdpUser], director
     marriage is hinted and two strangers sharing a common given name are not. The same local part of the
     addresses (``+tag`` dropped; the IdP side's sent userName) is a hint too. ``policy``: reads ``teams`` for
     the team an IdP group feeds (:func:`planner.rules.teams.assign_groups`); ``None``: group names only.
-    Candidates are found through an index of name words (and given-name prefixes), not pair by pair."""
+
+    Candidates are found by keys, never pair by pair (:class:`NameIndex`): the same or contained word
+    multisets by one look-up each, agreeing given names only together with a piece of the other evidence
+    (:meth:`SharedEvidence.member_keys`), so the compared pairs grow with the people, not with the square of
+    those sharing a common name (speed19: 55 s of a 100k plan)."""
     if not members or not users:
         return {}
-    names, by_word = _name_index(users)
+    evidence = SharedEvidence.of(directory, policy)
+    m_names = {m.member_id: member_person_name(m) for m in members}
+    singles = frozenset(w for n in m_names.values() if (w := single_word(n)))
+    index = NameIndex.of(users, lambda u, n: [(g, e) for g in given_keys(n, singles)
+                                              for e in evidence.user_keys(u, n)])
     by_local: dict[str, list[str]] = {}
     for u in users:
         if local := _local_part(directory.scim_user_name_keys[u.id]):
             by_local.setdefault(local, []).append(u.id)
     why_of: dict[tuple[str, str], set[str]] = {}
-    evidence: list[SharedEvidence] = []  # made once, when a pair of agreeing given names first needs it
     for m in members:
-        name = member_person_name(m)
-        for iid in _candidates(name, by_word):
-            verdict = compare(name, names[iid])
+        name = m_names[m.member_id]
+        lookups = [(g, e) for g in given_lookups(name) for e in evidence.member_keys(m, name)]
+        for iid in sorted(index.alike(name) | index.given(lookups)):
+            verdict = compare(name, index.names[iid])
             if verdict is None:
                 continue
             if verdict != GIVEN:
-                reasons = {_name_reason(verdict, name, names[iid])}
+                reasons = {_name_reason(verdict, name, index.names[iid])}
             else:
-                if not evidence:
-                    evidence.append(SharedEvidence.of(directory, policy))
-                others = evidence[0].between(m, directory.idp_users[iid], name, names[iid])
+                others = evidence.between(m, directory.idp_users[iid], name, index.names[iid])
                 if not others:
                     continue
-                reasons = {_given_reason(name, names[iid]), *others}
+                reasons = {_given_reason(name, index.names[iid]), *others}
             why_of.setdefault((m.member_id, iid), set()).update(reasons)
         local = _local_part(m.email_key or email_key(m.email))
         for iid in by_local.get(local, ()) if local else ():
@@ -569,7 +576,8 @@ def renamed_scim_hints(members: list[SigmaMember], users: list[IdpUser], directo
     given names that agree suffice, the vanished ``externalId`` beside a new IdP user being the other evidence).
     An IdP whose user id is the address (Google's admin console CSV: ``id`` is the primary email) gives a renamed
     person a new id, so the re-plan would create a second account beside the question about the old one
-    (tester18 finding 6). Always on, whatever ``linking.name_hints`` says: it holds a SCIM-managed account."""
+    (tester18 finding 6). Always on, whatever ``linking.name_hints`` says: it holds a SCIM-managed account.
+    Candidates are found by :class:`NameIndex` (the given-name keys alone: no other evidence is asked)."""
     absent = {}
     for m in members:
         user = directory.scim.users.get(m.member_id)
@@ -578,34 +586,94 @@ def renamed_scim_hints(members: list[SigmaMember], users: list[IdpUser], directo
             absent[m.member_id] = (m, user.external_id)
     if not absent or not users:
         return {}
-    names, by_word = _name_index(users)
+    m_names = {mid: member_person_name(m) for mid, (m, _) in absent.items()}
+    singles = frozenset(w for n in m_names.values() if (w := single_word(n)))
+    index = NameIndex.of(users, lambda u, n: given_keys(n, singles))
     why_of: dict[tuple[str, str], set[str]] = {}
     for mid, (m, external_id) in absent.items():
-        name = member_person_name(m)
-        for iid in _candidates(name, by_word):
-            verdict = compare(name, names[iid])
+        name = m_names[mid]
+        for iid in sorted(index.alike(name) | index.given(given_lookups(name))):
+            verdict = compare(name, index.names[iid])
             if verdict is not None:
                 why_of[(mid, iid)] = {
-                    _name_reason(verdict, name, names[iid]),
+                    _name_reason(verdict, name, index.names[iid]),
                     f"SCIM externalId {external_id!r} of the member absent from the export (renamed in the IdP?)"}
     return why_of
 
 
-def _name_index(users: list[IdpUser]) -> tuple[dict[str, PersonName], dict[str, list[str]]]:
-    """Each IdP user's name (:func:`planner.person_names.idp_person_name`) by id, and the ids by each key a name
-    is found by (:func:`_index_words`): a pair is compared only when it shares one, never pair by pair."""
-    names = {u.id: idp_person_name(u) for u in users}
-    by_word: dict[str, list[str]] = {}
-    for iid, name in names.items():
-        for word in _index_words(name):
-            by_word.setdefault(word, []).append(iid)
-    return names, by_word
+@dataclass(frozen=True)
+class NameIndex:
+    """The would-be creates' names (:func:`planner.person_names.idp_person_name`) by IdP id (``names``) and the
+    keys that find them, so that a name is compared only with the names it may be one person with:
+
+    - ``by_part``: each of a name's :func:`~planner.person_names.parts` (sorted word multisets of 2+ words) ->
+      the ids holding it; ``by_whole``: each name's :func:`~planner.person_names.whole` multiset (2+ words) ->
+      ids. :meth:`alike` looks up a name's whole in the first and each of its parts in the second: exactly
+      the :data:`~planner.person_names.SAME` and :data:`~planner.person_names.WITHIN` pairs (a name of more
+      than :data:`~planner.person_names.INDEXED_WORDS` words: by its first 6);
+    - ``by_given``: each key the caller gives an IdP user (:func:`given_keys`, alone or paired with a key of
+      the other evidence, :meth:`SharedEvidence.user_keys`) -> ids; :meth:`given` looks up a member's.
+
+    Was (hints18): an index of every name word and 3-letter given-name prefix, so a member was compared with
+    every create sharing "Michael" or "Smith": 1.8M comparisons, 55 s of a 100k plan (speed19)."""
+
+    names: Mapping[str, PersonName]
+    by_part: Mapping[tuple[str, ...], list[str]]
+    by_whole: Mapping[tuple[str, ...], list[str]]
+    by_given: Mapping[Hashable, list[str]]
+
+    @classmethod
+    def of(cls, users: list[IdpUser], keys_of: Callable[[IdpUser, PersonName], Iterable[Hashable]]) -> "NameIndex":
+        """The index of ``users``' names; ``keys_of(user, name)``: the user's ``by_given`` keys."""
+        names = {u.id: idp_person_name(u) for u in users}
+        by_part: dict[tuple[str, ...], list[str]] = {}
+        by_whole: dict[tuple[str, ...], list[str]] = {}
+        by_given: dict[Hashable, list[str]] = {}
+        for u in users:
+            name = names[u.id]
+            for part in parts(name):
+                by_part.setdefault(part, []).append(u.id)
+            if len(name.tokens) >= 2:
+                by_whole.setdefault(whole(name), []).append(u.id)
+            for key in set(keys_of(u, name)):
+                by_given.setdefault(key, []).append(u.id)
+        return cls(names, by_part, by_whole, by_given)
+
+    def alike(self, name: PersonName) -> set[str]:
+        """The IdP ids whose names are the same as ``name``'s or one within the other (2+ words each side)."""
+        if len(name.tokens) < 2:
+            return set()
+        found = set(self.by_part.get(whole(name), ()))
+        for part in parts(name):
+            found.update(self.by_whole.get(part, ()))
+        return found
+
+    def given(self, keys: Iterable[Hashable]) -> set[str]:
+        """The IdP ids indexed under any of ``keys`` (:func:`given_lookups`, as the index was built)."""
+        return {iid for key in keys for iid in self.by_given.get(key, ())}
 
 
-def _candidates(name: PersonName, by_word: Mapping[str, list[str]]) -> list[str]:
-    """The IdP ids (sorted) whose names share a key with ``name`` (:func:`_index_words`): every pair
-    :func:`planner.person_names.compare` may call one person shares one."""
-    return sorted({iid for word in _index_words(name) for iid in by_word.get(word, ())})
+def given_keys(name: PersonName, singles: Collection[str]) -> list[tuple[str, str]]:
+    """The keys an IdP user's name is found by as a :data:`~planner.person_names.GIVEN` candidate: ``("g", key)``
+    its :func:`~planner.person_names.given_key` (agreeing given names share it); ``("1", word)`` the word of a
+    one-word name (within any name holding it); ``("w", word)`` each of its words that is a one-word name
+    on the members' side (``singles``). A member's :func:`given_lookups` meets one of them for every
+    GIVEN pair."""
+    keys = [("g", g)] if (g := given_key(name)) else []
+    if w := single_word(name):
+        keys.append(("1", w))
+    keys.extend(("w", t) for t in set(name.tokens) & singles)
+    return keys
+
+
+def given_lookups(name: PersonName) -> list[tuple[str, str]]:
+    """The keys a member's name looks up (:func:`given_keys`): ``("g", key)``, ``("w", word)`` for a one-word
+    name, ``("1", word)`` for each word (a one-word IdP name within it)."""
+    keys = [("g", g)] if (g := given_key(name)) else []
+    if w := single_word(name):
+        keys.append(("w", w))
+    keys.extend(("1", t) for t in set(name.tokens))
+    return keys
 
 
 def _name_reason(verdict: str, a: PersonName, b: PersonName) -> str:
@@ -616,15 +684,6 @@ def _name_reason(verdict: str, a: PersonName, b: PersonName) -> str:
     if verdict == WITHIN:
         return f"same name parts ({a.text!r} / {b.text!r})"
     return _given_reason(a, b)
-
-
-def _index_words(name: PersonName) -> set[str]:
-    """The keys a name is found by: each word, and the first :data:`~planner.person_names.NICKNAME_MIN` letters
-    of the given name prefixed ``~`` (a nickname shares them)."""
-    keys = set(name.tokens)
-    if name.given and len(name.given[0]) >= NICKNAME_MIN:
-        keys.add("~" + name.given[0][:NICKNAME_MIN])
-    return keys
 
 
 GIVEN_REASONS = ("same given name", "given names alike", "one name within the other")
@@ -647,6 +706,31 @@ ONBOARDING = timedelta(days=30)
 """How long before Sigma made a member the IdP may have made a user for the two to be one onboarding (tester18
 finding 3: the IdP account is made first, the Sigma invitation follows within days)."""
 
+BROAD_SHARE = 0.2
+"""A team (its id or folded name, or an IdP group's folded name) held by more than this share of the members, or
+of the IdP users, is no "team in common" (:func:`broad_keys`): a team of nearly everyone says nothing about
+two people (tester18 note; docs/policy.md "Same-person hints")."""
+
+BROAD_FLOOR = 50
+"""A team of this many people or fewer is evidence whatever its share (a small organization's Finance team of 5
+of 20 people is a working group, not everyone)."""
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def onboarding_period(moment: datetime) -> int:
+    """The :data:`ONBOARDING`-long period since 1970-01-01 UTC that holds ``moment`` (a number; negative before)."""
+    return (moment - _EPOCH) // ONBOARDING
+
+
+def broad_keys(held: Iterable[Collection[str]], people: int) -> set[str]:
+    """The keys of ``held`` (each person's team keys) that more than :data:`BROAD_SHARE` of ``people`` and more
+    than :data:`BROAD_FLOOR` people hold."""
+    counts = Counter(k for keys in held for k in keys)
+    limit = max(BROAD_FLOOR, BROAD_SHARE * people)
+    return {k for k, n in counts.items() if n > limit}
+
+
 _EMPLOYEE_FIELDS = ("employeeNumber", "employeeId", "Employee ID")
 """The fields that carry an employee number: Okta/SCIM ``employeeNumber``, Entra and Sigma ``employeeId``, the
 Google admin console CSV's ``Employee ID``."""
@@ -667,14 +751,14 @@ class SharedEvidence:
         """The index of ``directory``'s teams and groups (``policy``: its ``teams`` and ``scope.groups`` for the
         assignments; ``None``: names only)."""
         names = {}
+        team_keys = {tid: team_name_key(t.name) for tid, t in directory.teams.items() if not t.is_archived}
         member_teams: dict[str, set[str]] = {}
         for tm in directory.team_memberships:
-            team = directory.teams.get(tm.team_id)
-            if team is None or team.is_archived:
+            key = team_keys.get(tm.team_id)
+            if key is None:
                 continue
-            key = team_name_key(team.name)
-            names[key] = team.name
-            member_teams.setdefault(tm.member_id, set()).update({tm.team_id, key})
+            names[key] = directory.teams[tm.team_id].name
+            member_teams.setdefault(tm.member_id, set()).update((tm.team_id, key))
         assigned: dict[str, set[str]] = {}
         if policy is not None:
             for a in assign_groups(policy.teams, directory, policy.scope.groups)[0]:
@@ -688,8 +772,34 @@ class SharedEvidence:
                 user_teams.setdefault(uid, set()).update(keys)
         for tid, team in directory.teams.items():
             names[tid] = team.name
-        return cls({k: frozenset(v) for k, v in member_teams.items()},
-                   {k: frozenset(v) for k, v in user_teams.items()}, names)
+        broad = broad_keys(member_teams.values(), len(directory.members)) | broad_keys(
+            user_teams.values(), len(directory.idp_users))
+        return cls({k: frozenset(v - broad) for k, v in member_teams.items()},
+                   {k: frozenset(v - broad) for k, v in user_teams.items()}, names)
+
+    def member_keys(self, member: SigmaMember, name: PersonName) -> list[tuple[str, object]]:
+        """The keys of the evidence :meth:`between` reads, on the member's side: ``("f", word)`` each family
+        word, ``("t", key)`` each team key (broad ones dropped), ``("e", number)`` the case-folded employee
+        number, ``("d", n)`` the two :data:`ONBOARDING` periods (:func:`onboarding_period`) holding the moments
+        from 30 days before Sigma made the member to then. Every pair :meth:`between` finds evidence for shares
+        one with :meth:`user_keys`."""
+        keys = _evidence_keys(name, self.member_teams.get(member.member_id, ()), _employee_number(member=member))
+        made = member_created(member)
+        if made.earliest is not None and made.latest is not None:
+            period = onboarding_period(made.earliest)
+            keys.extend((("d", period - 1), ("d", period)))
+        return keys
+
+    def user_keys(self, user: IdpUser, name: PersonName) -> list[tuple[str, object]]:
+        """The keys of :meth:`member_keys` on the IdP user's side: family words, team keys, employee number and
+        the :data:`ONBOARDING` period of the earliest moment the IdP may have made the user (the pair's
+        onboarding evidence needs it within the 30 days before the member's earliest, so in one of the
+        member's two periods)."""
+        keys = _evidence_keys(name, self.user_teams.get(user.id, ()), _employee_number(user=user))
+        made = user_created(user)
+        if made.earliest is not None and made.latest is not None:
+            keys.append(("d", onboarding_period(made.earliest)))
+        return keys
 
     def between(self, member: SigmaMember, user: IdpUser, m_name: PersonName, u_name: PersonName) -> list[str]:
         """The evidence besides agreeing given names that ``member`` and ``user`` are one person, as a hint says
@@ -712,6 +822,16 @@ class SharedEvidence:
         if number and number.casefold() == _employee_number(user=user).casefold():
             out.append(f"same employee number ({number})")
         return out
+
+
+def _evidence_keys(name: PersonName, teams: Iterable[str], number: str) -> list[tuple[str, object]]:
+    """``("f", word)`` each family word of ``name``, ``("t", key)`` each of ``teams``, ``("e", number)`` the
+    case-folded employee number when there is one: the keys both sides of :class:`SharedEvidence` share."""
+    keys: list[tuple[str, object]] = [("f", w) for w in name.family]
+    keys.extend(("t", k) for k in teams)
+    if number:
+        keys.append(("e", number.casefold()))
+    return keys
 
 
 def _employee_number(member: SigmaMember | None = None, user: IdpUser | None = None) -> str:

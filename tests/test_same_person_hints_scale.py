@@ -1,0 +1,146 @@
+"""Speed19 (issue 10 item 5): same-person candidates are found by exact keys, linear in people.
+
+Was (hints18, 6b529f5): a member was compared with every would-be create sharing any name word or a 3-letter
+given-name prefix: 1.8M :func:`planner.person_names.compare` calls, 55 s of the 100k plan. Now the same or
+contained word multisets are one look-up each and agreeing given names are found only together with a piece of
+the other evidence (:meth:`planner.rules.linking.SharedEvidence.member_keys`). And a team held by more than
+20% of the members or of the IdP users (and more than 50 people) is no "team in common" (tester18 note,
+docs/policy.md "Same-person hints").
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from dataclasses import replace as replace_record
+
+from msgspec.structs import replace
+
+from .plan_factory import group, member, policy, snapshot, team, user
+from planner.directory import build_directory
+from planner.model import ScimUser, email_key
+from planner.person_names import parts, person_name, whole
+from planner.rules import linking
+from planner.rules.linking import broad_keys, renamed_scim_hints, same_person_hints
+
+RENAMED = " (the same person renamed, or two people?)"
+
+
+def counted(monkeypatch) -> list[int]:
+    """Count the calls of ``compare`` the hint rules make."""
+    calls = [0]
+    real = linking.compare
+
+    def counting(a, b):
+        calls[0] += 1
+        return real(a, b)
+
+    monkeypatch.setattr(linking, "compare", counting)
+    return calls
+
+
+def crowd(n: int):
+    """``n`` members and ``n`` would-be creates all named Michael, all in one team / IdP group "Everyone", members
+    made in 2020, IdP users in 2010 (no onboarding evidence), each with a family name of their own; but
+    m0 / u0 are "Michael Abbott" twice (same name) and m1 / u1 share employee number E1."""
+    members = [member(f"m{i}", f"m{i}@old.example", "Michael", f"Fam{i}", created_at="2020-03-01T00:00:00Z")
+               for i in range(n)]
+    users = [replace(user(f"u{i}", f"u{i}@new.example", first="Michael", last=f"Other{i}"),
+                     created="2010-03-01T00:00:00Z") for i in range(n)]
+    members[0] = replace(members[0], last_name="Abbott")
+    users[0] = replace(users[0], family_name="Abbott", display_name="Michael Abbott")
+    members[1] = replace(members[1], raw={**members[1].raw, "employeeId": "E1"})
+    users[1] = replace(users[1], attributes={"employeeNumber": "E1"})
+    return members, users, everyone(members, users)
+
+
+def everyone(members, users):
+    """The directory of ``members`` and ``users``, all in team / IdP group "Everyone"."""
+    snap = snapshot(members, users, groups=[group("g-all", "Everyone", users=[u.id for u in users])],
+                    teams=[team("t-all", "Everyone")], memberships={"t-all": [m.member_id for m in members]},
+                    with_root=False)
+    return build_directory(snap, policy())
+
+
+def test_two_thousand_michaels_in_a_team_of_everyone_are_compared_linearly(monkeypatch):
+    members, users, d = crowd(1000)
+    calls = counted(monkeypatch)
+    hints = same_person_hints(members, users, d, policy())
+    assert hints == {("m0", "u0"): {"same name"},
+                     ("m1", "u1"): {"same given name", "same employee number (E1)"}}
+    assert calls[0] == 2  # was 1,000,000 (every Michael with every Michael), each a hint "team in common"
+    assert calls[0] < 10 * 2000
+
+
+def test_onboarding_dates_find_the_users_made_within_30_days_before_the_member_only(monkeypatch):
+    members, users, _ = crowd(60)
+    start = datetime(2021, 1, 1, tzinfo=timezone.utc)
+    made = [start + timedelta(days=40 * i) for i in range(60)]  # members 40 days apart
+    members = [replace(m, created_at=at.isoformat()) for m, at in zip(members, made)]
+    users[5] = replace(users[5], created=(made[5] - timedelta(days=30)).isoformat())  # 30 days before m5
+    users[7] = replace(users[7], created=(made[7] - timedelta(days=30, seconds=1)).isoformat())  # a second more
+    d = everyone(members, users)
+    calls = counted(monkeypatch)
+    assert same_person_hints(members, users, d, policy()) == {
+        ("m0", "u0"): {"same name"}, ("m1", "u1"): {"same given name", "same employee number (E1)"},
+        ("m5", "u5"): {"same given name", "onboarding dates (IdP user made 30 day(s) before the member)"}}
+    assert calls[0] < 10 * 120
+
+
+def test_a_team_of_more_than_a_fifth_and_more_than_50_people_is_no_evidence():
+    held = [{"everyone", "finance"}] * 60 + [{"everyone", "sales"}] * 61 + [{"everyone"}] * 179
+    assert broad_keys(held, 300) == {"everyone", "sales"}  # 300 and 61 > 60 (a fifth); finance 60: kept
+    assert broad_keys([{"finance"}] * 50, 60) == set()  # 50 of 60: a small organization's team
+    assert broad_keys([{"finance"}] * 51, 60) == {"finance"}
+
+
+def test_a_team_below_the_threshold_is_still_a_team_in_common():
+    members, users, d = crowd(10)
+    snap = snapshot(members, users, groups=[group("g-fin", "Finance", users=["u3"])],
+                    teams=[team("t-fin", "Finance")], memberships={"t-fin": ["m4"]}, with_root=False)
+    d = build_directory(snap, policy())
+    hints = same_person_hints(members, users, d, policy())
+    assert hints[("m4", "u3")] == {"same given name", "team 'Finance' in common"}
+    assert len(hints) == 3
+
+
+@pytest.mark.parametrize("tokens, expected", [
+    (("greta",), set()),
+    (("greta", "dunmore"), {("dunmore", "greta")}),
+    (("greta", "marie", "dunmore"), {("dunmore", "greta"), ("dunmore", "marie"), ("greta", "marie"),
+                                     ("dunmore", "greta", "marie")}),
+    (("anna", "anna", "lee"), {("anna", "anna"), ("anna", "lee"), ("anna", "anna", "lee")}),
+])
+def test_parts_are_the_sorted_sub_multisets_of_two_words_or_more(tokens, expected):
+    name = person_name(" ".join(tokens), "")
+    assert parts(name) == expected
+    assert whole(name) in parts(name) or len(tokens) < 2
+
+
+def test_a_name_of_more_than_6_words_is_looked_for_within_by_its_first_6():
+    long = person_name("A B C D E F G", "")
+    assert len(parts(long)) == 57 + 1  # the 57 of its first 6 words and its whole
+    assert ("a", "g") not in parts(long) and ("a", "b") in parts(long)
+
+
+def test_renamed_scim_hints_compare_only_agreeing_given_names_and_contained_names(monkeypatch):
+    """300 SCIM-linked Michaels whose externalIds vanished beside 300 Michael creates: each pair is a candidate
+    by the given name alone (every pair a hint, as before); a Michelle and a one-word 'Abbott' are compared with
+    the names that can be one person with theirs only."""
+    members, users, _ = crowd(300)
+    members[2] = replace(members[2], first_name="Michelle")  # "mic" as Michael: compared, no hint
+    members[3] = replace(members[3], first_name="", last_name="Abbott")  # one word, within "Michael Abbott"
+    provisioned = [ScimUser(m.member_id, m.email, email_key(m.email), f"gone-{m.member_id}", True, "View")
+                   for m in members]
+    snap = snapshot(members, users, with_root=False)
+    sigma = replace_record(snap.sigma, scim_users=tuple(provisioned), scim_groups=())
+    d = build_directory(replace_record(snap, sigma=sigma), policy())
+    calls = counted(monkeypatch)
+    hints = renamed_scim_hints(members, users, d)
+    michaels = [i for i in range(300) if i not in (2, 3)]
+    assert sorted(hints) == sorted([(f"m{i}", f"u{j}") for i in michaels for j in range(300)] + [("m3", "u0")])
+    assert hints[("m3", "u0")] == {
+        "one name within the other ('Abbott' / 'Michael Abbott')",
+        "SCIM externalId 'gone-m3' of the member absent from the export (renamed in the IdP?)"}
+    assert calls[0] == 298 * 300 + 300 + 1  # the Michaels with every Michael, Michelle with them, 'Abbott' once
