@@ -150,14 +150,15 @@ def _pushes(plan_path: str, undo: bool, actions: Iterable[Action], rows: dict[st
 
 
 def _seen(plan_path: str, plan: Plan, runs: list[RunRow]) -> list[AppliedSeen]:
-    """Each member as ``plan`` was made against it (its member fingerprints, :class:`~planner.model.MemberState`),
-    dated when its Sigma export was read (``organization.sigmaFetchedAt``), else when its first run started
-    (:class:`~planner.model.AppliedSeen`)."""
+    """Each member as ``plan`` was made against it (its person rows' ``sigma_status``: every member of its Sigma
+    export, those it plans nothing for too, tester19 finding 7), dated when its Sigma export was read
+    (``organization.sigmaFetchedAt``), else when its first run started (:class:`~planner.model.AppliedSeen`)."""
     fetched = plan.organization.sigma_fetched_at
     at = fetched if isinstance(fetched, str) else min((r.started_at for r in runs), default="")
     undo = bool(plan.summary.undoes)
-    return [AppliedSeen(mid, state.email, state.is_archived, state.is_inactive, plan_path, undo, at)
-            for mid, state in plan.fingerprints.members().items()]
+    return [AppliedSeen(row.member_id, row.email or "", row.sigma_status == "archived", row.sigma_status == "inactive",
+                        plan_path, undo, at)
+            for row in plan.people if row.member_id is not None and row.sigma_status is not None]
 
 
 @dataclass(frozen=True)

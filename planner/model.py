@@ -820,8 +820,8 @@ class AppliedRunTime:
 
 @dataclass(frozen=True)
 class AppliedSeen:
-    """A member as a plan given to ``plan --applied`` was made against it (its stale-check fingerprint,
-    :class:`MemberState`): the ``member_id``, the ``email`` it had, whether it was ``archived`` / ``inactive``
+    """A member as a plan given to ``plan --applied`` was made against it (its person row's ``sigma_status``): the
+    ``member_id``, the ``email`` it had, whether it was ``archived`` / ``inactive``
     then, the ``plan`` file as given, whether it is an undo plan (``undo``) and ``at``: when the plan's Sigma export
     was read (its ``organization.sigmaFetchedAt``, ISO 8601 UTC), else when its first run started, ``""`` when neither
     is known. The plan read last (latest ``at``) holds for a member (:attr:`planner.directory.Directory.applied_seen`);

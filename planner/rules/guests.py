@@ -43,7 +43,7 @@ from typing import Collection, Iterable
 from msgspec.structs import replace
 
 from ..directory import Directory, Person, PersonStatus
-from ..model import Action, ActionKind, AppliedArchive, ItemEvidence, ItemRef, ReviewItem, email_key
+from ..model import Action, ActionKind, ItemEvidence, ItemRef, ReviewItem, email_key
 from ..sources.entra import ext_upn_address
 from ..payloads import (
     UNSET,
@@ -58,7 +58,7 @@ from ..policy import NEVER, Guests, Policy
 from . import action_id, make_action, make_review, outside_policy, person_ref, yaml_snippet
 from .policy_entries import EntryUse
 from .account_types import TypeDecision, source_text
-from .reactivated import reactivated_item
+from .reactivated import ArchivedThen, reactivated_item
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +92,7 @@ class GuestDecision:
 
 
 def decide_guest(person: Person, policy: Guests, directory: Directory, owner: DocumentOwner,
-                 protected: Collection[str] = (), archived: AppliedArchive | None = None,
+                 protected: Collection[str] = (), archived: ArchivedThen | None = None,
                  settled: str | None = None) -> GuestDecision:
     """Convert ``person`` (status ``guest``, a member) under ``guests.action: convert`` when an active,
     in-scope IdP user links to them; otherwise disable them, their documents going to ``owner``

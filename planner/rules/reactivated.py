@@ -9,10 +9,13 @@ export's word alone (a second lock-out, their documents moved a second time) ask
 nothing is planned for them; ``deactivate``: archived again, as the family decides it). The unmatched members'
 family (:mod:`.unmatched`, ``members.deactivate``) and the guests' (:mod:`.guests`, ``members.disable_guest``) read it
 here, one rule for every archiving kind (tester17 #6 for a deactivated member; verify18 finding 3: a guest a wave
-disabled and re-enabled by hand was disabled again in silence).
+disabled and re-enabled by hand was disabled again in silence). The same holds a member the plan given to ``plan
+--applied`` that read Sigma last saw archived or inactive, whom no run of the plans given reactivated since, and whom
+the export lists active (:func:`seen_archived`, tester19 finding 7: archived before the migration, left alone by the
+first plan, reactivated by hand between the waves).
 
 The mirror (tester19 finding 1): a member the plan given to ``plan --applied`` that read Sigma last saw active (its
-stale-check fingerprint, :class:`~planner.model.AppliedSeen`), whom the re-plan's export lists archived or inactive
+person row, :class:`~planner.model.AppliedSeen`), whom the re-plan's export lists archived or inactive
 and whom no run of the plans given archived (``members.deactivate``, ``members.disable_guest``) or deactivated
 through SCIM (``scim.deactivate_user``) since, was archived by hand (:func:`archived_by_hand`): a Sigma admin took
 them out between two waves, most likely on purpose (they left, are on leave; the IdP not yet told). Linking would
@@ -51,11 +54,43 @@ docs/sigma-api.md §2.5): what :func:`planner.applied.applied_runs` records as a
 (which brings one back)."""
 
 
-def reactivated_members(directory: Directory) -> Mapping[str, AppliedArchive]:
-    """memberId -> the archive of each member whose last REST archive or reactivation by a run of a plan given to
-    ``plan --applied`` archived them (:attr:`planner.directory.Directory.applied_archives`); an active member among
-    them was reactivated outside this tool since."""
-    return {mid: a for mid, a in directory.applied_archives.items() if a.archived}
+ArchivedThen = AppliedArchive | AppliedSeen
+"""What says a member was archived or inactive before the export: a run's archive (:class:`AppliedArchive`) or how
+the plan given to ``plan --applied`` that read Sigma last saw them (:class:`AppliedSeen`)."""
+
+
+def reactivated_members(directory: Directory) -> Mapping[str, ArchivedThen]:
+    """memberId -> what says each member was archived before the export, of those an active one among was reactivated
+    outside this tool since: the members whose last REST archive or reactivation by a run of a plan given to ``plan
+    --applied`` archived them (:attr:`planner.directory.Directory.applied_archives`), and the members that plan saw
+    archived or inactive (:func:`seen_archived`, tester19 finding 7)."""
+    found: dict[str, ArchivedThen] = dict(seen_archived(directory))
+    found.update({mid: a for mid, a in directory.applied_archives.items() if a.archived})
+    return found
+
+
+def seen_archived(directory: Directory) -> Mapping[str, AppliedSeen]:
+    """memberId -> how the plan given to ``plan --applied`` that read Sigma last saw each member it saw archived or
+    inactive (:attr:`planner.directory.Directory.applied_seen`) whom the export lists active, unless a run of the
+    plans given reactivated them through the REST API (``members.reactivate``,
+    :attr:`~planner.directory.Directory.applied_archives`) or wrote ``active: true`` through SCIM at or after that plan
+    read Sigma: a human reactivated them between the waves (tester19 finding 7: laura.bianchi@, archived since 2021
+    and left alone by v1.json, reactivated by hand, was deactivated again by the re-plan, 0 blocking). Empty without
+    ``--applied``."""
+    found = {}
+    members, archives, written = directory.members, directory.applied_archives, directory.scim.written
+    for mid, seen in directory.applied_seen.items():
+        member = members.get(mid)
+        if member is None or not member.is_active or seen.active:
+            continue
+        last = archives.get(mid)
+        if last is not None and not last.archived and last.at[:19] >= seen.at[:19]:
+            continue
+        scim = written.get((mid, "active"))
+        if scim is not None and scim.value is True and scim.at[:19] >= seen.at[:19]:
+            continue
+        found[mid] = seen
+    return found
 
 
 def decided(policy: Policy, directory: Directory) -> Mapping[str, str]:
@@ -68,9 +103,16 @@ def decided(policy: Policy, directory: Directory) -> Mapping[str, str]:
     return found
 
 
-def archived_by(archived: AppliedArchive) -> str:
-    """How a reason names the run that archived a member active again: ``"archived by run 1 of plan plan.json,
-    2026-12-07T13:20:08.120Z (members.deactivate), active again in Sigma since"``."""
+def archived_by(archived: ArchivedThen) -> str:
+    """How a reason names what archived a member active again: ``"archived by run 1 of plan plan.json,
+    2026-12-07T13:20:08.120Z (members.deactivate), active again in Sigma since"``, or for a member a plan saw
+    archived (:func:`seen_archived`) ``"archived when plan v1.json read Sigma (2026-12-07T13:20:08Z), active in Sigma
+    since, no run of this tool reactivated them"``."""
+    if isinstance(archived, AppliedSeen):
+        state = "archived" if archived.archived else "deactivated"
+        when = f" ({archived.at})" if archived.at else ""
+        plan = f"{'undo plan' if archived.undo else 'plan'} {archived.plan}"
+        return f"{state} when {plan} read Sigma{when}, active in Sigma since, no run of this tool reactivated them"
     return f"archived by {archived.words()} ({archived.kind}), active again in Sigma since"
 
 
@@ -97,8 +139,9 @@ def decision(person: Person, what: str) -> dict:
     return {"unmatched": {"decisions": {person.member.email: what}}}
 
 
-def reactivated_item(person: Person, archived: AppliedArchive, why: str) -> ReviewItem:
-    """The blocking ``unmatched.reactivated`` item: a run archived ``person`` (``archived``), the export lists them
+def reactivated_item(person: Person, archived: ArchivedThen, why: str) -> ReviewItem:
+    """The blocking ``unmatched.reactivated`` item: a run archived ``person``, or the applied plan saw them archived
+    (``archived``, :func:`reactivated_members`), the export lists them
     active, and the family would archive them again because ``why`` (:func:`planner.rules.unmatched.why_unmatched`,
     or a guest's :func:`planner.rules.guests.why_disabled`); settled by ``unmatched.decisions`` (``keep`` |
     ``deactivate``). Evidence: ``kind``, ``memberType``, ``userKind``."""

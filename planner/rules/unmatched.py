@@ -58,7 +58,7 @@ from ..address_patterns import KEY_WORDS, PatternMatch, address_differences, pat
 from ..directory import (
     PROTECTED_BECAUSE, PROTECTED_MOVE, Directory, Person, PersonStatus, idp_is_active, made_after, newest_record,
 )
-from ..model import Action, ActionKind, AppliedArchive, ItemEvidence, ReviewItem, ScimUser, email_key, outside_words
+from ..model import Action, ActionKind, ItemEvidence, ReviewItem, ScimUser, email_key, outside_words
 from ..payloads import UNSET, ArchiveAfter, DeactivateBefore, DeactivateEvidence, MemberRef
 from ..policy import Policy, PolicyPattern, compile_pattern
 from ..sources.values import change_time, year_last_span
@@ -68,7 +68,8 @@ from .guests import DocumentOwner
 from .idp_status import inactive_because, never_activated, suspended
 from .policy_entries import EntryUse
 from .reactivated import (
-    REACTIVATED, archived_by, archived_by_hand, decision, member_question, reactivated_item, reactivated_members,
+    REACTIVATED, ArchivedThen, archived_by, archived_by_hand, decision, member_question, reactivated_item,
+    reactivated_members,
 )
 
 NEVER_ACTIVATED = "unmatched.never_activated"
@@ -188,10 +189,10 @@ class UnmatchedSettings:
     outside_groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """``{email key: displayNames of the groups listing it}`` of the groups' outside members (:func:`outside_groups`),
     read by :data:`OUTSIDE_MEMBER`."""
-    reactivated: Mapping[str, AppliedArchive] = field(default_factory=dict)
-    """The members a run of a plan given to ``plan --applied`` archived last (:attr:`planner.directory.Directory.
-    applied_archives`), by memberId: one this family decides on is active in the export, so it was reactivated
-    outside this tool since that run (:func:`reactivated_item`)."""
+    reactivated: Mapping[str, ArchivedThen] = field(default_factory=dict)
+    """The members a run of a plan given to ``plan --applied`` archived last, or that plan saw archived
+    (:func:`.reactivated.reactivated_members`), by memberId: one this family decides on is active in the export, so it
+    was reactivated outside this tool since (:func:`reactivated_item`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -695,7 +696,7 @@ def unclean_address_item(person: Person, config: UnmatchedSettings) -> ReviewIte
     )
 
 
-def reactivated_unmatched_item(person: Person, archived: AppliedArchive, idp_format: str = "") -> ReviewItem:
+def reactivated_unmatched_item(person: Person, archived: ArchivedThen, idp_format: str = "") -> ReviewItem:
     """The blocking ``unmatched.reactivated`` item of an unmatched member a run archived whom the export lists active
     again (:func:`.reactivated.reactivated_item`, tester17 #6), saying why this family would deactivate them
     (:func:`why_unmatched`)."""
