@@ -22,7 +22,7 @@ from planner.directory import build_directory
 from planner.model import ScimUser, email_key
 from planner.person_names import parts, person_name, whole
 from planner.rules import linking
-from planner.rules.linking import broad_keys, renamed_scim_hints, same_person_hints
+from planner.rules.linking import broad_keys, renamed_scim_hints, same_person_hints, team_holder_counts
 
 RENAMED = " (the same person renamed, or two people?)"
 
@@ -89,10 +89,24 @@ def test_onboarding_dates_find_the_users_made_within_30_days_before_the_member_o
 
 
 def test_a_team_of_more_than_a_fifth_and_more_than_50_people_is_no_evidence():
-    held = [{"everyone", "finance"}] * 60 + [{"everyone", "sales"}] * 61 + [{"everyone"}] * 179
-    assert broad_keys(held, 300) == {"everyone", "sales"}  # 300 and 61 > 60 (a fifth); finance 60: kept
-    assert broad_keys([{"finance"}] * 50, 60) == set()  # 50 of 60: a small organization's team
-    assert broad_keys([{"finance"}] * 51, 60) == {"finance"}
+    assert broad_keys({"everyone": 300, "sales": 61, "finance": 60}, 300) == {"everyone", "sales"}  # > 60: a fifth
+    assert broad_keys({"finance": 50}, 60) == set()  # 50 of 60: a small organization's team
+    assert broad_keys({"finance": 51}, 60) == {"finance"}
+
+
+def test_a_team_of_everyone_split_in_two_teams_of_one_name_is_counted_once_per_member():
+    members, users, _ = crowd(100)
+    teams = [team("t-a", "Everyone"), team("t-b", "everyone"), team("t-fin", "Finance")]
+    memberships = {"t-a": [f"m{i}" for i in range(60)], "t-b": [f"m{i}" for i in range(40, 100)],
+                   "t-fin": ["m3", "m4"]}
+    d = build_directory(snapshot(members, users, groups=[group("g-fin", "Finance", users=["u5"]),
+                                                            group("g-all", "Everyone", users=["u6"])], teams=teams,
+                                 memberships=memberships, with_root=False), policy())
+    assert team_holder_counts(d, {"t-a": "everyone", "t-b": "everyone", "t-fin": "finance"}) == {
+        "t-a": 60, "t-b": 60, "everyone": 100, "t-fin": 2, "finance": 2}
+    hints = same_person_hints(members, users, d, policy())
+    assert hints[("m4", "u5")] == {"same given name", "team 'Finance' in common"}  # "everyone": 100 of 100
+    assert ("m4", "u6") not in hints  # both "everyone", held by 100 of the 100 members
 
 
 def test_a_team_below_the_threshold_is_still_a_team_in_common():

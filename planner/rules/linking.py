@@ -27,7 +27,6 @@ never created.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from collections import Counter
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from operator import attrgetter
@@ -537,7 +536,7 @@ def same_person_hints(members: list[SigmaMember], users: list[IdpUser], director
     those sharing a common name (speed19: 55 s of a 100k plan)."""
     if not members or not users:
         return {}
-    evidence = SharedEvidence.of(directory, policy)
+    evidence = SharedEvidence.of(directory, policy, [m.member_id for m in members], [u.id for u in users])
     m_names = {m.member_id: member_person_name(m) for m in members}
     singles = frozenset(w for n in m_names.values() if (w := single_word(n)))
     index = NameIndex.of(users, lambda u, n: [(g, e) for g in given_keys(n, singles)
@@ -723,12 +722,24 @@ def onboarding_period(moment: datetime) -> int:
     return (moment - _EPOCH) // ONBOARDING
 
 
-def broad_keys(held: Iterable[Collection[str]], people: int) -> set[str]:
-    """The keys of ``held`` (each person's team keys) that more than :data:`BROAD_SHARE` of ``people`` and more
-    than :data:`BROAD_FLOOR` people hold."""
-    counts = Counter(k for keys in held for k in keys)
+def broad_keys(holders: Mapping[str, int], people: int) -> set[str]:
+    """The keys of ``holders`` (team key -> how many people hold it) that more than :data:`BROAD_SHARE` of
+    ``people`` and more than :data:`BROAD_FLOOR` people hold."""
     limit = max(BROAD_FLOOR, BROAD_SHARE * people)
-    return {k for k, n in counts.items() if n > limit}
+    return {k for k, n in holders.items() if n > limit}
+
+
+def team_holder_counts(directory: Directory, team_keys: Mapping[str, str]) -> dict[str, int]:
+    """How many members hold each team id of ``team_keys`` (teamId -> folded name) and each folded name (the
+    members of the teams of that name, each once)."""
+    counts = {tid: len(directory.team_members.get(tid, ())) for tid in team_keys}
+    tids_of: dict[str, list[str]] = {}
+    for tid, key in team_keys.items():
+        tids_of.setdefault(key, []).append(tid)
+    for key, tids in tids_of.items():
+        counts[key] = counts[tids[0]] if len(tids) == 1 else len(
+            {tm.member_id for tid in tids for tm in directory.team_members.get(tid, ())})
+    return counts
 
 
 _EMPLOYEE_FIELDS = ("employeeNumber", "employeeId", "Employee ID")
@@ -747,33 +758,41 @@ class SharedEvidence:
     team_names: Mapping[str, str]
 
     @classmethod
-    def of(cls, directory: Directory, policy: Policy | None) -> "SharedEvidence":
-        """The index of ``directory``'s teams and groups (``policy``: its ``teams`` and ``scope.groups`` for the
-        assignments; ``None``: names only)."""
+    def of(cls, directory: Directory, policy: Policy | None, member_ids: Collection[str],
+           user_ids: Collection[str]) -> "SharedEvidence":
+        """The teams and groups of the members ``member_ids`` and the IdP users ``user_ids`` (the people a rule
+        compares; ``policy``: its ``teams`` and ``scope.groups`` for the assignments; ``None``: names only), the
+        keys :func:`broad_keys` finds among everyone's left out."""
         names = {}
         team_keys = {tid: team_name_key(t.name) for tid, t in directory.teams.items() if not t.is_archived}
+        asked_members = frozenset(member_ids)
         member_teams: dict[str, set[str]] = {}
         for tm in directory.team_memberships:
             key = team_keys.get(tm.team_id)
             if key is None:
                 continue
             names[key] = directory.teams[tm.team_id].name
-            member_teams.setdefault(tm.member_id, set()).update((tm.team_id, key))
+            if tm.member_id in asked_members:
+                member_teams.setdefault(tm.member_id, set()).update((tm.team_id, key))
         assigned: dict[str, set[str]] = {}
         if policy is not None:
             for a in assign_groups(policy.teams, directory, policy.scope.groups)[0]:
                 if a.team_id:
                     assigned.setdefault(a.group_id, set()).add(a.team_id)
+        asked_users = frozenset(user_ids)
         user_teams: dict[str, set[str]] = {}
+        user_holders: dict[str, set[str]] = {}
         for gid, group in directory.groups.items():
             keys = {team_name_key(group.display_name), *assigned.get(gid, ())}
             names.setdefault(team_name_key(group.display_name), group.display_name)
-            for uid in group.member_ids:
+            for key in keys:
+                user_holders.setdefault(key, set()).update(group.member_ids)
+            for uid in asked_users.intersection(group.member_ids):
                 user_teams.setdefault(uid, set()).update(keys)
         for tid, team in directory.teams.items():
             names[tid] = team.name
-        broad = broad_keys(member_teams.values(), len(directory.members)) | broad_keys(
-            user_teams.values(), len(directory.idp_users))
+        broad = broad_keys(team_holder_counts(directory, team_keys), len(directory.members)) | broad_keys(
+            {k: len(v) for k, v in user_holders.items()}, len(directory.idp_users))
         return cls({k: frozenset(v - broad) for k, v in member_teams.items()},
                    {k: frozenset(v - broad) for k, v in user_teams.items()}, names)
 
