@@ -1738,7 +1738,7 @@ class Fingerprints(dict[str, Fingerprint]):
         return {k.removeprefix("member:"): v.state for k, v in self.items() if isinstance(v, MemberFingerprint)}
 
 
-PLAN_FORMAT_VERSION = 11
+PLAN_FORMAT_VERSION = 12
 """The plan file's shape. Raised whenever that shape changes (a field added, removed or retyped in a plan or in
 its ``policy.resolved``; tests/test_plan_schema.py pins the schema of each version, so a change without a new
 version fails there). 1: every plan written before 2026-12-06 21:30 UTC (its later shapes were not told apart:
@@ -1749,7 +1749,9 @@ tester10 finding 9); 2: from then on; 3: a person row's ``scim_managed`` and ``s
 finding 7); 8: ``policy.resolved.preflight.idp_users_include_deactivated``; 9: the :class:`Lockout` ``guest_held`` and
 ``summary.outcomes.lockouts.guest_held`` (words18: a guest a blocking item holds was counted ``guest_disabled``); 10: a person row's ``lockout``
 ``invitation_pending``, ``summary.outcomes.lockouts.invitation_pending`` and
-``policy.resolved.guests.confirm_pending_invitations`` (tester17 finding 9)."""
+``policy.resolved.guests.confirm_pending_invitations`` (tester17 finding 9); 11:
+``policy.resolved.account_types.acknowledged_admin_upgrades`` and ``ItemEvidence.groupMapKeys`` (tester18 finding 5);
+12: ``policy.resolved.scope.individual_assignments`` (tester18 finding 7)."""
 
 
 class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -1793,7 +1795,7 @@ class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     tool_version: str
     created_at: str
     digest: str
-    format_version: Literal[11] = PLAN_FORMAT_VERSION
+    format_version: Literal[12] = PLAN_FORMAT_VERSION
 
     @property
     def blocking_items(self) -> tuple[ReviewItem, ...]:

@@ -61,7 +61,7 @@ before it decided; a step that overrules an earlier decision says so here:
 9a. the unmatched members' decisions (:func:`unmatched_decisions_of`, step 12's rule): made here, folded at
     step 12, so that their questions (``unmatched.review``, ``unmatched.never_activated``,
     ``unmatched.suspended``, ``unmatched.new_member``, ``unmatched.reactivated``, ``unmatched.outside_member``,
-    ``scim.second_account``) are raised before the hold; they read only the statuses
+    ``scope.individual_assignment``, ``scim.second_account``) are raised before the hold; they read only the statuses
     of steps 1-9 (the hold then drops the deactivation of a member it holds: :func:`hold_questioned`);
 9b. a blocking question about a person holds that person (:func:`hold_questioned`), the one hold of the
     questions about people, so it runs once every rule that asks one about a person has asked it: the items of
@@ -690,7 +690,7 @@ def hold_questioned(people: tuple[Person, ...], types: list[account_types.TypeDe
     an address, so the link it names and the other holders' deactivations wait for the answer). ``decisions``: the
     unmatched members' decisions (step 9a, :func:`unmatched_decisions_of`); a blocking item of one
     (``unmatched.review``, ``unmatched.never_activated``, ``unmatched.suspended``, ``unmatched.new_member``, ``unmatched.reactivated``,
-    ``unmatched.outside_member``, ``scim.second_account``)
+    ``unmatched.outside_member``, ``scope.individual_assignment``, ``scim.second_account``)
     holds its member, by memberId only: the family asks about members (the IdP id of a ``scim.second_account``
     is the IdP user of the new member, whom the question does not ask about). ``owners``: the protected people
     whose owner guard (step 16) fails on who they are, known from the statuses already

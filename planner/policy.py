@@ -241,10 +241,19 @@ class Scope(_Model):
     group or an ``account_types.group_map`` group only through a nested group, whose scope or
     account type flattening would decide: ``review`` (blocking ``scope.nested_only``) or ``keep``
     (accept the direct members only: informational).
+
+    ``individual_assignments``: whether the IdP app may have users assigned to it directly (not through a
+    group), which no export read holds (docs/formats.md; Okta ``/api/v1/apps/{appId}/users``, Entra
+    ``appRoleAssignedTo``): ``review`` (default) asks about each active IdP user outside ``groups`` whose member
+    the plan would deactivate (a blocking ``scope.individual_assignment``: the IdP would provision a directly
+    assigned user right after their account was archived and documents moved; tester18 finding 7); ``none``: the
+    reviewer checked the app's assignments and no user is assigned directly beyond ``account_types.overrides``.
+    Written in every plan's resolved policy (plan format 12).
     """
 
     groups: list[GroupPattern] = Field(default_factory=list)
     nested_only: Literal["review", "keep"] = "review"
+    individual_assignments: Literal["review", "none"] = "review"
 
 
 class AttributePair(_Model):

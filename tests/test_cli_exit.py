@@ -94,7 +94,7 @@ def test_output_the_terminal_cannot_encode_is_escaped_never_a_traceback(tmp_path
     escaped = str(policy).replace("\u015b", "\\u015b")
     assert (done.returncode, done.stderr) == (1, "1 problem(s)\n")
     assert done.stdout == (f"{escaped}:4:3: scope: unknown key 'gru\\u043fpen' (did you mean 'groups'?); "
-                           "allowed here: groups, nested_only\n")
+                           "allowed here: groups, nested_only, individual_assignments\n")
     done = subprocess.run([sys.executable, "-m", "planner", "check", "--sigma", str(export / "sigma"),
                            "--idp", str(SAMPLE / "okta")], cwd=REPO, capture_output=True, text=True, timeout=120,
                           env=env, encoding="latin-1")

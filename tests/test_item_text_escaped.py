@@ -55,7 +55,10 @@ def _organization(tmp_path):
           f"{CONTRACTORS},,Contractors,Group\n")
     write(entra / "group_members" / "Contractors.csv",
           f"Object ID,User principal name,Display name,Member type\n{ZERO_IDP},{UNCLEAN},Zero X,User\n")
-    policy = write(tmp_path / "policy.yaml", POLICY + "scope:\n  groups: [Sigma-Users]\n  nested_only: keep\n")
+    # individual_assignments: none: nobody is assigned to the app directly, so Zero, in scope only through a nested
+    # group, is deactivated beside the informational scope.nested_only item, not asked about (tester18 finding 7)
+    policy = write(tmp_path / "policy.yaml", POLICY + "scope:\n  groups: [Sigma-Users]\n  nested_only: keep\n"
+                   "  individual_assignments: none\n")
     return sigma, entra, policy
 
 

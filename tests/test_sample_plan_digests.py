@@ -18,10 +18,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:8a6b0943397cd2bb09e9d47dfc1ba01744d06dd522a25d4e1b2bf03219c6023a",
-    "okta-reviewed": "sha256:36aa405596c8f7b527c3131d19e2ecb4a0afccee9fe8cbfbd9d8b064b68c1380",
-    "entra": "sha256:dff1355b5a49fbb1f44beace3ba89f7b477c5ed40acd074df6d88bf529192040",
-    "entra-reviewed": "sha256:779623e619c4bd8ef8806915f77f1b80a585cfef00b36e18cc63f1fe0157b549",
+    "okta": "sha256:3260a88c9c75a5b9e1df2e95599f4cb2837717814d1985a94afb1255c5bccde7",
+    "okta-reviewed": "sha256:f29d46bf76330cc91bad420fec459f1c7bffa28e6784a699cbae57ceb292534c",
+    "entra": "sha256:4f8fe13f8843d69c23dcdea6652211316a1bde8ab97d59c0b62ba8ae7113e0ed",
+    "entra-reviewed": "sha256:665fe12cd7a80a4a97d0a063fd759c3319f2ddc23db11e23d4b00144ea51a83e",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""

@@ -23,7 +23,10 @@ of a plan given to ``plan --applied`` archived whom the export lists active agai
 most likely on purpose (a blocking ``unmatched.reactivated`` item, :func:`reactivated_item`), and a member no IdP
 user matches whose address an IdP group lists as a member the IdP never provisions (a Google ``EXTERNAL`` member or
 ``USER`` of another domain, an Entra mail contact: a blocking ``unmatched.outside_member`` item,
-:func:`outside_member_item`, tester18 finding 8). A member Sigma's
+:func:`outside_member_item`, tester18 finding 8); and, while ``scope.individual_assignments`` is ``review``, a member
+whose IdP user is active but outside ``scope.groups`` (assigned to the app directly? No export holds the app's
+assignments: a blocking ``scope.individual_assignment`` item, :func:`individual_assignment_item`, tester18 finding
+7). A member Sigma's
 SCIM state lists as provisioned, or without ``externalId`` but made
 after SCIM was set up, is not this rule's: :mod:`.scim_state` settles their deactivation
 (``scim.state_conflict``).
@@ -94,6 +97,15 @@ EXCLUDE_PATTERNS = "unmatched.exclude_patterns"
 KINDS = frozenset({PersonStatus.UNMATCHED, PersonStatus.NOT_IN_SCOPE, PersonStatus.LEAVER})
 """The statuses this family decides on."""
 
+
+INDIVIDUAL_ASSIGNMENT = "scope.individual_assignment"
+"""The item code of a member whose IdP user is active but outside ``scope.groups`` while the plan would deactivate
+them and ``scope.individual_assignments`` is ``review``: the user may be assigned to the IdP app directly, which no
+export read shows (:func:`individual_assignment_item`, tester18 finding 7); its rule is
+:data:`INDIVIDUAL_ASSIGNMENTS`."""
+
+INDIVIDUAL_ASSIGNMENTS = "scope.individual_assignments"
+"""The rule (policy key) of :data:`INDIVIDUAL_ASSIGNMENT`."""
 
 OUTSIDE_MEMBER = "unmatched.outside_member"
 """The rule and item code of a member no IdP user matches whose address an IdP group lists as a member the IdP
@@ -186,6 +198,8 @@ class UnmatchedSettings:
     them as provisioned (:func:`provisioned_entry`)."""
     provisioning_admin: DocumentOwner = DocumentOwner(None, None, "organization.scim_setup_admin")
     """Who receives the documents of a member deactivated through SCIM (:func:`provisioning_admin`)."""
+    individual_assignments: str = "none"
+    """``scope.individual_assignments`` (``review`` | ``none``), read by :func:`assigned_directly`."""
     outside_groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """``{email key: displayNames of the groups listing it}`` of the groups' outside members (:func:`outside_groups`),
     read by :data:`OUTSIDE_MEMBER`."""
@@ -245,6 +259,12 @@ def documents_note(owner_email: str | None) -> str:
     return f"; documents go to {owner_email}" if owner_email else ""
 
 
+def owner_words(owner: DocumentOwner) -> str:
+    """How a question's note names the member who would receive the documents: ``" (tomasz.nowak@acme.example)"``,
+    ``""`` when the policy names no member of the export (the ``document_owner`` guard then fails)."""
+    return f" ({owner.email})" if owner.member_id and owner.email else ""
+
+
 def provisioned_entry(user_name: str) -> dict:
     """The ``linking.scim_state_conflicts`` entry taking a member Sigma's SCIM lists without an ``externalId`` as
     provisioned by the IdP and gone from it (``{userName: {newer: idp_export, active: false}}``): honoured whatever
@@ -295,6 +315,7 @@ def settings(policy: Policy, directory: Directory) -> UnmatchedSettings:
         provisioning_admin=provisioning_admin(policy, directory),
         reactivated=reactivated_members(directory),
         outside_groups=outside_groups(directory),
+        individual_assignments=policy.scope.individual_assignments,
     )
 
 
@@ -324,6 +345,17 @@ def listed_outside(person: Person, config: UnmatchedSettings) -> str:
     named = ", ".join(repr(g) for g in groups)
     return (f"IdP group{'s' if len(groups) > 1 else ''} {named} list{'' if len(groups) > 1 else 's'} "
             f"this address as {outside_words(config.idp_format).one}, whom the IdP never provisions")
+
+
+def assigned_directly(person: Person, config: UnmatchedSettings) -> bool:
+    """Whether ``person``'s deactivation waits for :func:`individual_assignment_item`: their IdP user is active but
+    outside ``scope.groups`` (status ``not_in_scope``), ``scope.individual_assignments`` is ``review``, and Sigma's
+    SCIM state does not settle them (:attr:`NewMemberDates.scim_settled`: a member SCIM provisioned is asked by
+    ``scim.state_conflict``, one blocking item per person: SCIM provisioned them, so the IdP assigns them somehow;
+    the lead's decision on tester18 finding 7)."""
+    return (person.status is PersonStatus.NOT_IN_SCOPE and config.individual_assignments == "review"
+            and person.idp_user is not None and idp_is_active(person.idp_user)
+            and person.member_id not in config.new_member_dates.scim_settled)
 
 
 def decision_uses(policy: Policy, directory: Directory, decisions: Iterable[UnmatchedDecision],
@@ -496,6 +528,9 @@ def by_kind(person: Person, config: UnmatchedSettings, why: str) -> tuple[str, s
     if archived is not None:
         return ("review", REACTIVATED,
                 f"{why}; {archived_by(archived)}; unmatched.{setting} is {decision}, held for review")
+    if decision == "deactivate" and assigned_directly(person, config):
+        return ("review", INDIVIDUAL_ASSIGNMENTS,
+                f"{why}; assigned to the app directly? unmatched.{setting} is {decision}, held for review")
     listed = listed_outside(person, config) if decision == "deactivate" else ""
     if listed:
         return "review", OUTSIDE_MEMBER, f"{why}; {listed}; unmatched.{setting} is {decision}, held for review"
@@ -545,6 +580,8 @@ def decide_member(person: Person, config: UnmatchedSettings) -> UnmatchedDecisio
         item = unclean_address_item(person, config)
     elif decision == "review" and rule == REACTIVATED:
         item = reactivated_unmatched_item(person, config.reactivated[mid], config.idp_format)
+    elif decision == "review" and rule == INDIVIDUAL_ASSIGNMENTS:
+        item = individual_assignment_item(person, config)
     elif decision == "review" and rule == OUTSIDE_MEMBER:
         item = outside_member_item(person, config)
     elif decision == "review" and rule == "unmatched.idp_suspended":
@@ -602,7 +639,7 @@ def suspended_item(person: Person, config: UnmatchedSettings) -> ReviewItem:
     for every suspended member (an IdP whose admins suspend each leaver). Evidence: ``kind``, ``memberType``,
     ``userKind``."""
     member = person.member
-    owner = f" ({config.owner.email})" if config.owner.member_id and config.owner.email else ""
+    owner = owner_words(config.owner)
     return member_question(
         person, SUSPENDED, "unmatched.idp_suspended",
         f"{member.email}: {why_unmatched(person, config.idp_format)}, a hold the IdP can lift (leave, a security hold, "
@@ -703,6 +740,40 @@ def reactivated_unmatched_item(person: Person, archived: ArchivedThen, idp_forma
     return reactivated_item(person, archived, why_unmatched(person, idp_format))
 
 
+def individual_assignment_item(person: Person, config: UnmatchedSettings) -> ReviewItem:
+    """The blocking ``scope.individual_assignment`` item (rule ``scope.individual_assignments``,
+    :func:`assigned_directly`): ``person``'s IdP user is active but in no ``scope.groups`` group, and the plan would
+    deactivate their member. An IdP app can also be assigned to a user directly (Okta: Assignments > People,
+    ``/api/v1/apps/{appId}/users``; Entra: Users and groups, the service principal's ``appRoleAssignedTo``), which
+    no export this tool reads holds (docs/formats.md), and the IdP provisions such a user right after the
+    deactivation archived them and moved their documents (tester18 finding 7: deactivated as "outside
+    scope.groups", 0 items). The message names the IdP user and their last sign-in when the export says it (the
+    ``lastLogin`` attribute: Okta ``lastLogin``, Entra ``signInActivity``, Google ``lastLoginTime``). Settled by
+    ``account_types.overrides`` (assigned directly: in scope with that account type, offered with the member's
+    current one), by ``unmatched.decisions`` (``deactivate`` | ``keep``), or for everyone at once by
+    ``scope.individual_assignments: none`` (the reviewer checked the app's assignments). Evidence: ``kind``,
+    ``memberType``, ``userKind``."""
+    member, user = person.member, person.idp_user
+    assert user is not None  # assigned_directly: an active IdP user outside scope.groups
+    login = user.attributes.get("lastLogin")
+    signed_in = f", last sign-in {login}" if isinstance(login, str) and login else ""
+    owner = owner_words(config.owner)
+    return member_question(
+        person, INDIVIDUAL_ASSIGNMENT, INDIVIDUAL_ASSIGNMENTS,
+        f"{member.email}: {why_unmatched(person, config.idp_format)}, but active in the IdP{signed_in}: is it "
+        "assigned to the Sigma app directly (not through a group)? No export read holds the app's assignments "
+        "(Okta /api/v1/apps/{appId}/users, Entra appRoleAssignedTo), and the IdP would provision a directly assigned "
+        "user right after this plan archived the member and moved their documents; decide",
+        {"account_types": {"overrides": {user.user_name: member.member_type}}},
+        decision(person, "deactivate"), decision(person, "keep"),
+        {"scope": {"individual_assignments": "none"}},
+        notes=[f"account_types.overrides: assigned directly, in scope with this account type (linked, not "
+               f"deactivated); deactivate: members.deactivate, their documents going to the document owner{owner}; "
+               "keep: nothing is planned for them; scope.individual_assignments: none: the app's assignments list "
+               "no user directly (checked in the IdP), so everyone outside scope.groups is decided by "
+               "unmatched.action"])
+
+
 def outside_member_item(person: Person, config: UnmatchedSettings) -> ReviewItem:
     """The blocking ``unmatched.outside_member`` item: no IdP user matches ``person``, but an IdP group lists their
     address as a member the IdP never provisions (:func:`listed_outside`: a Google ``EXTERNAL`` member, a ``USER``
@@ -712,7 +783,7 @@ def outside_member_item(person: Person, config: UnmatchedSettings) -> ReviewItem
     domain in the group (the IdP then provisions them: export and plan again). Evidence: ``kind``, ``memberType``,
     ``userKind``."""
     member = person.member
-    owner = f" ({config.owner.email})" if config.owner.member_id and config.owner.email else ""
+    owner = owner_words(config.owner)
     return member_question(
         person, OUTSIDE_MEMBER, OUTSIDE_MEMBER,
         f"{member.email}: {why_unmatched(person, config.idp_format)}, but {listed_outside(person, config)}: the IdP "
