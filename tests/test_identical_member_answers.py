@@ -177,3 +177,112 @@ def test_a_confirmation_no_copied_answers_need_is_an_unused_entry(capsys, tmp_pa
     _, result = plan(capsys, tmp_path, okta_copied(tmp_path / "okta", per_file=False), "policy-okta-reviewed.yaml",
                      CONFIRMED)
     assert [i.id for i in result.review_items if i.code == "policy.unused_entry"] == []
+
+
+# --------------------------------------------------------------------------- SCIM Groups, generic CSV group cells
+# One mechanism (DirectoryBuilder.answered_at): a SCIM Group's members attribute of an IdP export, and the cells of
+# a generic CSV naming a group, are that group's members answer, compared with the others' as Okta's, Entra's and
+# Google's are (was: skipped, "no per-group answer to copy"; a Group's members pasted over another's planned as read)
+
+SCIM_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
+SEED_FINANCE, SEED_SALES = "88858466-5299-4425-95c0-000000000001", "88858466-5299-4425-95c0-000000000002"
+
+
+def scim_groups(root: Path, finance: list[str], sales: list[str]) -> Path:
+    """A SCIM export of the sandbox seed's people (Ada u1, Ben u2, Cleo u3, Dan u4) and two Groups, 'Finance
+    Analysts' and 'Sales EMEA' (the seed's teams), with ``finance`` and ``sales`` as their members."""
+    from .test_incomplete_scim_google import DAN, USERS, listing
+
+    def group(gid: str, name: str, ids: list[str]) -> dict:
+        return {"schemas": [SCIM_GROUP], "id": gid, "displayName": name,
+                "members": [{"value": u, "type": "User"} for u in ids]}
+
+    write(root / "Users.json", json.dumps(listing([*USERS, DAN])))
+    write(root / "Groups.json", json.dumps(listing([group("g1", "Finance Analysts", finance),
+                                                    group("g2", "Sales EMEA", sales)])))
+    return root
+
+
+def copied(name_a: str, where_a: str, name_b: str, where_b: str, count: int) -> str:
+    return (f"the members answers of groups {name_a!r} ({where_a}) and {name_b!r} ({where_b}) list the same {count} "
+            "members in the same order: one answer saved twice, under another group's id or name? The plan holds the "
+            "team, scope and account-type changes these groups feed (inputs.identical_members) until each group's "
+            "members are saved again, or preflight.identical_groups_confirmed names the groups (they really are "
+            "equal)")
+
+
+def test_a_scim_groups_members_pasted_over_another_groups_are_a_doubt(tmp_path):
+    root = scim_groups(tmp_path / "scim", ["u1", "u2", "u4"], ["u1", "u2", "u4"])
+    directory, findings = load_idp(root, "scim")
+    groups = root / "Groups.json"
+    assert [(d.group_ids, d.members) for d in directory.identical_members] == [(("g1", "g2"), 3)]
+    assert [(f.code, f.file, f.location, f.message) for f in findings] == [(
+        "identical-members", str(groups), "$.Resources[1]",
+        copied("Finance Analysts", f"{groups}:$.Resources[0]", "Sales EMEA", f"{groups}:$.Resources[1]", 3))]
+    # another order or another member: no doubt
+    for sales in (["u2", "u1", "u4"], ["u1", "u2", "u3"]):
+        directory, findings = load_idp(scim_groups(tmp_path / "".join(sales), ["u1", "u2", "u4"], sales), "scim")
+        assert directory.identical_members == () and findings == []
+
+
+def test_sigmas_own_scim_state_is_no_hand_saved_answer(tmp_path):
+    """The Sigma export's scim/ folder is what Sigma holds, not an IdP export: equal Groups there are no doubt."""
+    import shutil
+
+    from planner.sources import load_sigma_export
+
+    from .test_incomplete_inputs import SIGMA
+
+    sigma = tmp_path / "sigma"
+    shutil.copytree(SIGMA, sigma)
+    scim_groups(sigma / "scim", ["u1", "u2"], ["u1", "u2"])
+    _, findings = load_sigma_export(sigma)
+    assert [f.code for f in findings if f.code == "identical-members"] == []
+
+
+def test_a_scim_copy_holds_the_team_changes_the_two_groups_feed_until_confirmed(capsys, monkeypatch, tmp_path):
+    from . import test_incomplete_inputs
+
+    root = scim_groups(tmp_path / "scim", ["u1", "u2", "u4"], ["u1", "u2", "u4"])
+    code, _, result = test_incomplete_inputs.plan(capsys, tmp_path, root)
+    assert code == 3  # changes, blocked by review items
+    assert sorted(i.id for i in result.review_items if i.blocking) == [
+        "inputs.identical_members:scim.set_group_members:g1", "inputs.identical_members:scim.set_group_members:g2",
+        f"inputs.identical_members:teams.remove_member:{SEED_FINANCE}:Dn7OBrienDn7OBrienDn7OBrienDn",
+        f"inputs.identical_members:teams.remove_member:{SEED_FINANCE}:Gw8GuestGw8GuestGw8GuestGw8Gu",
+        f"inputs.identical_members:teams.remove_member:{SEED_SALES}:Cl6ViewerCl6ViewerCl6ViewerCl"]
+    groups = root / "Groups.json"
+    (first,) = [i for i in result.review_items if i.id == "inputs.identical_members:scim.set_group_members:g1"]
+    assert first.message == (
+        "scim.set_group_members (team 'Finance Analysts' members = the 3 provisioned member(s) of group 'Finance "
+        "Analysts') rests on members answers that may be one answer saved twice, under another group's id or name: "
+        f"group 'Finance Analysts' ({groups}:$.Resources[0]) and group 'Sales EMEA' ({groups}:$.Resources[1]) list "
+        "the same 3 members in the same order; the members the copy hides may change it")
+    flow = "guests_informed: true}"
+    assert test_incomplete_inputs.POLICY.count(flow) == 1
+    monkeypatch.setattr(test_incomplete_inputs, "POLICY", test_incomplete_inputs.POLICY.replace(
+        flow, "guests_informed: true, identical_groups_confirmed: [[Finance Analysts, Sales EMEA]]}"))
+    code, _, result = test_incomplete_inputs.plan(capsys, tmp_path, root)
+    assert code == 2 and [i.id for i in result.review_items if i.blocking] == []
+
+
+def test_generic_csv_group_cells_naming_two_groups_alike_are_a_doubt(capsys, tmp_path):
+    from .test_generic_group_names import FIXTURES, export
+
+    idp = export(tmp_path, ("Admins", "Finance;Sales", "", "Finance;Sales", ""))
+    directory, findings = load_idp(idp)
+    people = idp / "people.csv"
+    assert [(d.group_ids, d.members) for d in directory.identical_members] == [(("Finance", "Sales"), 2)]
+    assert [(f.code, f.file, f.location, f.message) for f in findings if f.code == "identical-members"] == [(
+        "identical-members", str(people), "line 3",
+        copied("Finance", f"{people}:line 3", "Sales", f"{people}:line 3", 2))]
+    out = tmp_path / "plan.json"
+    code, _, _ = run_cli(capsys, "plan", "--sigma", str(FIXTURES / "sigma"), "--idp", str(idp), "--policy",
+                         str(FIXTURES / "policy.yaml"), "--out", str(out), "--detailed-exitcode")
+    assert code == 3
+    assert [i.id for i in read_plan(out).review_items if i.blocking] == [
+        "inputs.identical_members:scim.set_group_members:Finance"]
+    # a group in other rows too: no doubt
+    directory, findings = load_idp(export(tmp_path / "other", ("Admins", "Finance;Sales", "Sales", "Finance;Sales",
+                                                               "")))
+    assert directory.identical_members == () and [f for f in findings if f.code == "identical-members"] == []

@@ -428,17 +428,25 @@ class DirectoryBuilder:
         if group_id is not None:
             self._answered.add(group_id)
             self._answer_file.setdefault(group_id, source.file)
-            self._answer_at.setdefault(group_id, source)
+            self.answered_at(group_id, source)
             return group_id, False
         self.add_group(key, key, source=source)
         self._unlisted.setdefault(key, []).append(source)
         self._answered.add(key)
         self._answer_file.setdefault(key, source.file)
-        self._answer_at.setdefault(key, source)
+        self.answered_at(key, source)
         return key, True
 
+    def answered_at(self, group_id: str, source: SourceRef) -> None:
+        """Record that group ``group_id``'s members were saved at ``source`` (its first answer is kept), so that
+        :meth:`identical_answers` compares them with the other groups': a members answer or file read through
+        :meth:`group_for_key`, a SCIM Group's ``members`` attribute of an IdP export (RFC 7643 §4.2), the first
+        ``groups`` cell of a generic CSV naming it. Any of them may hold another group's members pasted over its
+        own (tester18 finding 1; docs/formats.md §0.9 "Copied answers")."""
+        self._answer_at.setdefault(group_id, source)
+
     def identical_answers(self) -> list[IdenticalMembers]:
-        """The groups whose members answers (read through :meth:`group_for_key`) list the same two or more
+        """The groups whose members answers (recorded by :meth:`answered_at`) list the same two or more
         members in the same order (users, then groups, then untyped ids, as answered), each set once with an
         ``identical-members`` warning at the later answer naming both groups and files (tester18 finding 1: one
         answer saved twice under another group's id or name); ``[]`` when :attr:`pulled`.

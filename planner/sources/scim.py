@@ -748,8 +748,7 @@ def _report_groups_without_members(pending: list[tuple[Any, SourceRef]], ids: li
     ``excludedAttributes``), so their membership is unknown, not empty (issue 10 finding 4)."""
     missing: dict[str, list[str]] = {}
     for (res, ref), group_id in zip(pending, ids):
-        absent = res.members is msgspec.UNSET if res.__class__ is _WireGroup else "members" not in res
-        if group_id is not None and absent:
+        if group_id is not None and not _lists_members(res):
             missing.setdefault(ref.file, []).append(repr(as_text(_get_name(res)) or group_id))
     for file, names in missing.items():
         findings.warning(
@@ -758,6 +757,11 @@ def _report_groups_without_members(pending: list[tuple[Any, SourceRef]], ids: li
             f"{', ...' if len(names) > 5 else ''}): their members are unknown, not none; export the Groups with "
             "their members (an empty group has \"members\": [])",
         )
+
+
+def _lists_members(res: Any) -> bool:
+    """Whether SCIM Group ``res`` (typed or lenient) carries a ``members`` attribute (``[]`` too)."""
+    return res.members is not msgspec.UNSET if res.__class__ is _WireGroup else "members" in res
 
 
 def _get_name(res: Any) -> Any:
@@ -794,4 +798,6 @@ def load(files: dict[str, list[Path]], findings: Findings, *, members_expected: 
         if group_id is not None:
             with guarded(paths[ref.file], findings, f"SCIM Group at {ref.location}"):
                 (_typed_members if res.__class__ is _WireGroup else _members)(group_id, res, builder, ref)
+            if members_expected and _lists_members(res):  # an IdP export's answer: compared with the others'
+                builder.answered_at(group_id, ref)
     return builder.build()
