@@ -33,7 +33,7 @@ import networkx as nx
 
 from .model import (
     DERIVED_EMAIL_TYPES, AppliedArchive, AppliedPush, AppliedRefusal, AppliedSeen, AppliedSetUp, AppliedTeam,
-    AppliedUnfinished, AppliedWrite, DamagedUser, Email, GroupNameDoubt, IdenticalMembers, IdpGroup, IdpUser,
+    AppliedUnfinished, AppliedWrite, DamagedUser, Email, GroupAnswerDoubt, GroupNameDoubt, IdpGroup, IdpUser,
     ScimGroup, ScimUser, SigmaExport, SigmaMember,
     SigmaTeam, Snapshot, TeamMembership, TransitiveDoubt, email_key, export_organization_id,
 )
@@ -392,9 +392,9 @@ class Directory:
     idp_transitive_doubts: tuple[TransitiveDoubt, ...] = ()
     """The Graph ``/transitiveMembers`` answers listing nested groups (:attr:`planner.model.IdpDirectory.transitive_doubts`;
     read by :func:`planner.rules.inputs.transitive_members_items`)."""
-    idp_identical_members: tuple[IdenticalMembers, ...] = ()
-    """The groups whose hand-saved members answers list the same members (:attr:`planner.model.IdpDirectory.identical_members`;
-    read by :func:`planner.rules.inputs.identical_members_items`)."""
+    idp_answer_doubts: tuple[GroupAnswerDoubt, ...] = ()
+    """The groups whose hand-saved members answers are in doubt, and why (:attr:`planner.model.IdpDirectory.answer_doubts`;
+    read by :func:`planner.rules.inputs.group_answer_items`)."""
     idp_users_in_doubt: str | None = None
     """The Okta users file when it may have been listed without its ``DEPROVISIONED`` users
     (:func:`planner.sources.okta.deprovisioned_listing_in_doubt`), the path as read; ``None`` otherwise (read by
@@ -576,7 +576,7 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
         idp_damaged_users=damaged_users_of(snapshot.idp),
         idp_group_name_doubts=snapshot.idp.group_name_doubts,
         idp_transitive_doubts=snapshot.idp.transitive_doubts,
-        idp_identical_members=snapshot.idp.identical_members,
+        idp_answer_doubts=snapshot.idp.answer_doubts,
         idp_fetched_at=snapshot.idp.fetched_at,
         sigma_members_in_doubt=members_listing_in_doubt(sigma),
         idp_users_in_doubt=deprovisioned_listing_in_doubt(snapshot.idp),

@@ -641,23 +641,43 @@ class DamagedUser:
 
 
 @dataclass(frozen=True, slots=True)
-class IdenticalMembers:
-    """Groups of a hand-saved IdP export whose members answers list the same members, in the same order
-    (:meth:`planner.sources.directory.DirectoryBuilder.identical_answers`; tester18 finding 1).
+class StaleMember:
+    """One user a stale members answer embeds (:class:`GroupAnswerDoubt` ``"stale"``): ``user_id`` (the IdP id),
+    ``listed`` (the record's ``lastUpdated`` in the members answer) and ``users_file`` (in the users file), both
+    ISO 8601 UTC to the second (:func:`planner.sources.values.parse_timestamp`), ``listed < users_file``."""
 
-    One answer saved twice (the answer of ``GET /api/v1/groups/{Operations}/users`` saved again as Leadership's
-    file, Entra's "Download members" file copied over another, whose rows do not name their group) reads as a group
-    that gained another group's people and lost its own: a private team would be given to the wrong people, no
-    finding. Real organizations do have equal groups ("All staff" and "Sigma users"), so it is a doubt, not an
-    error: the plan holds the team, scope and account-type changes these groups feed
-    (:func:`planner.rules.inputs.identical_members_items`) until the admin saves the answers again or confirms the
-    groups equal (``preflight.identical_groups_confirmed``). ``group_ids``: the groups, in answer order;
-    ``answers``: where each group's answer is (file and JSON path, ``""`` for a whole file), in that order;
-    ``members``: how many members each lists (two or more: a group of one is too often equal by nature)."""
+    user_id: str
+    listed: str
+    users_file: str
 
+
+@dataclass(frozen=True, slots=True)
+class GroupAnswerDoubt:
+    """Groups of a hand-saved IdP export (no ``fetch-idp`` manifest) whose members answers cannot be read as
+    current, and why (``reason``); the plan holds the team, scope and account-type changes these groups feed
+    (:func:`planner.rules.inputs.group_answer_items`) until the answers are saved again.
+
+    - ``"identical"`` (tester18 finding 1, :meth:`planner.sources.directory.DirectoryBuilder.identical_answers`):
+      two or more groups whose answers list the same members, in the same order. One answer saved twice (the
+      answer of ``GET /api/v1/groups/{Operations}/users`` saved again as Leadership's file, Entra's "Download
+      members" file copied over another, whose rows do not name their group) reads as a group that gained another
+      group's people and lost its own. Real organizations do have equal groups ("All staff" and "Sigma users"), so
+      ``preflight.identical_groups_confirmed`` may confirm them. ``members``: how many members each lists (two or
+      more: a group of one is too often equal by nature).
+    - ``"stale"`` (tester19 finding 4, :meth:`planner.sources.directory.DirectoryBuilder.stale_answers`): one
+      group whose Okta answer embeds a User record older than the users file's record of the same id (its
+      ``lastUpdated`` earlier): the answer was saved before that user changed, so its membership may be from
+      before a move between groups. ``members``: how many of its records are older; ``stale``: the first of
+      them. No policy key settles it: saving the answers again does (docs/formats.md §0.9).
+
+    ``group_ids``: the groups, in answer order; ``answers``: where each group's answer is (file and JSON path,
+    ``""`` for a whole file), in that order."""
+
+    reason: Literal["identical", "stale"]
     group_ids: tuple[str, ...]
     answers: tuple[SourceRef, ...]
     members: int
+    stale: StaleMember | None = None
 
 
 @dataclass(frozen=True)
@@ -690,9 +710,10 @@ class IdpDirectory:
     """The Graph ``/transitiveMembers`` answers listing nested groups (:class:`TransitiveDoubt`, in answer order),
     each a ``transitive-members`` warning of the loader and, for each user whose direct membership it cannot
     tell in a group the policy reads, a blocking ``inputs.transitive_members`` item of the plan."""
-    identical_members: tuple[IdenticalMembers, ...] = ()
-    """The groups whose hand-saved members answers list the same members (:class:`IdenticalMembers`), each an
-    ``identical-members`` warning of the loader and blocking ``inputs.identical_members`` items of the plan."""
+    answer_doubts: tuple[GroupAnswerDoubt, ...] = ()
+    """The groups whose hand-saved members answers are in doubt (:class:`GroupAnswerDoubt`): each an
+    ``identical-members`` or ``stale-members`` warning of the loader and blocking ``inputs.identical_members`` or
+    ``inputs.stale_members`` items of the plan."""
 
 
 class ByRun:

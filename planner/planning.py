@@ -396,8 +396,8 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     actions = teams.removals_by_final_pushes(actions, directory.scim)  # a push's removals, as settled
     actions = add_cross_dependencies(actions)
     outcome.review_items.extend(scim_items)
-    if directory.idp_identical_members:  # a members answer saved twice: what the groups feed is held
-        outcome.review_items.extend(identical_members_items(policy, directory, actions, people))
+    if directory.idp_answer_doubts:  # a members answer saved twice, or before users.json: what it feeds is held
+        outcome.review_items.extend(group_answer_items(policy, directory, actions, people))
     outcome.uses.extend(inputs.identical_groups_uses(policy, directory))
     actions, refused_items = refusals.without_refused(actions, directory.applied_refusals,
                                                       {**directory.scim.pre_scim, **directory.scim.without_external_id},
@@ -419,17 +419,17 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
                      outcome.review_items + guard_items)
 
 
-def identical_members_items(policy: Policy, directory: Directory, actions: Sequence[Action],
-                            people: Iterable[Person]) -> list[ReviewItem]:
-    """:func:`planner.rules.inputs.identical_members_items` with what the policy reads of the doubted groups
+def group_answer_items(policy: Policy, directory: Directory, actions: Sequence[Action],
+                       people: Iterable[Person]) -> list[ReviewItem]:
+    """:func:`planner.rules.inputs.group_answer_items` with what the policy reads of the doubted groups
     (:func:`groups_policy_reads`), the team each is linked to (:func:`~planner.rules.teams.assign_groups`) and the
     members of ``people`` outside the scope (:attr:`PersonStatus.NOT_IN_SCOPE`)."""
-    doubted = {g for d in directory.idp_identical_members for g in d.group_ids}
+    doubted = {g for d in directory.idp_answer_doubts for g in d.group_ids}
     team_of = {a.group_id: a.team_id for a in teams.assign_groups(policy.teams, directory, policy.scope.groups)[0]
                if a.group_id in doubted}
     not_in_scope = {p.member_id for p in people if p.status is PersonStatus.NOT_IN_SCOPE and p.member_id}
-    return inputs.identical_members_items(policy, directory, actions, groups_policy_reads(policy, directory, doubted),
-                                          team_of, not_in_scope)
+    return inputs.group_answer_items(policy, directory, actions, groups_policy_reads(policy, directory, doubted),
+                                     team_of, not_in_scope)
 
 
 def groups_policy_reads(policy: Policy, directory: Directory, group_ids: Collection[str]

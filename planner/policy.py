@@ -876,7 +876,7 @@ class Preflight(_Model):
     identical_groups_confirmed: list[Annotated[list[Name], Field(min_length=2)]] = Field(default_factory=list)
     """Sets of IdP groups (each a list of two or more displayNames or ids) that really have the same members: a
     hand-saved export whose members answers of these groups are identical is then read as it is (was: one answer
-    saved twice is the blocking ``inputs.identical_members``, :func:`planner.rules.inputs.identical_members_items`;
+    saved twice is the blocking ``inputs.identical_members``, :func:`planner.rules.inputs.group_answer_items`;
     tester18 finding 1). An entry settles a doubt when it names every group of it. Left out of the resolved policy
     while empty."""
 

@@ -81,7 +81,7 @@ def test_okta_per_file_copy_is_one_finding_naming_both_groups_and_files(tmp_path
         "14 members in the same order: one answer saved twice, under another group's id or name? The plan holds the "
         "team, scope and account-type changes these groups feed (inputs.identical_members) until each group's "
         "members are saved again, or preflight.identical_groups_confirmed names the groups (they really are equal)")]
-    assert [(d.group_ids, d.members) for d in directory.identical_members] == [((LEADERSHIP, OPERATIONS), 14)]
+    assert [(d.group_ids, d.members) for d in directory.answer_doubts] == [((LEADERSHIP, OPERATIONS), 14)]
 
 
 @pytest.mark.parametrize("per_file", [True, False])
@@ -146,20 +146,20 @@ def graph_export(root: Path, members: dict) -> Path:
 def test_graph_equal_groups_are_a_doubt_unless_pulled_or_too_small(tmp_path):
     root = graph_export(tmp_path / "graph", {"g1": ["u0", "u1"], "g2": ["u0", "u1"]})
     directory, findings = load_idp(root, "entra-graph")
-    assert [(d.group_ids, d.answers[1].location, d.members) for d in directory.identical_members] == [
+    assert [(d.group_ids, d.answers[1].location, d.members) for d in directory.answer_doubts] == [
         (("g1", "g2"), '$["g2"]', 2)]
     assert [f.code for f in findings] == ["identical-members"]
     # a fetch-idp manifest vouches for both answers: the groups are really equal
     write(root / "fetch-idp-manifest.json", json.dumps(manifest_document(
         "entra", {"users.json": 3, "groups.json": 2, "group_members.json": 4}, "2026-12-06T08:00:00Z")))
     directory, findings = load_idp(root, "entra-graph")
-    assert directory.identical_members == () and findings == []
+    assert directory.answer_doubts == () and findings == []
     # one member each, another order, or another member: no doubt
     for members in ({"g1": ["u0"], "g2": ["u0"]}, {"g1": ["u0", "u1"], "g2": ["u1", "u0"]},
                     {"g1": ["u0", "u1"], "g2": ["u0", "u2"]}):
         directory, findings = load_idp(graph_export(tmp_path / str(len(list(tmp_path.iterdir()))), members),
                                        "entra-graph")
-        assert directory.identical_members == () and findings == []
+        assert directory.answer_doubts == () and findings == []
 
 
 def test_a_confirmation_no_copied_answers_need_is_an_unused_entry(capsys, tmp_path):
@@ -215,14 +215,14 @@ def test_a_scim_groups_members_pasted_over_another_groups_are_a_doubt(tmp_path):
     root = scim_groups(tmp_path / "scim", ["u1", "u2", "u4"], ["u1", "u2", "u4"])
     directory, findings = load_idp(root, "scim")
     groups = root / "Groups.json"
-    assert [(d.group_ids, d.members) for d in directory.identical_members] == [(("g1", "g2"), 3)]
+    assert [(d.group_ids, d.members) for d in directory.answer_doubts] == [(("g1", "g2"), 3)]
     assert [(f.code, f.file, f.location, f.message) for f in findings] == [(
         "identical-members", str(groups), "$.Resources[1]",
         copied("Finance Analysts", f"{groups}:$.Resources[0]", "Sales EMEA", f"{groups}:$.Resources[1]", 3))]
     # another order or another member: no doubt
     for sales in (["u2", "u1", "u4"], ["u1", "u2", "u3"]):
         directory, findings = load_idp(scim_groups(tmp_path / "".join(sales), ["u1", "u2", "u4"], sales), "scim")
-        assert directory.identical_members == () and findings == []
+        assert directory.answer_doubts == () and findings == []
 
 
 def test_sigmas_own_scim_state_is_no_hand_saved_answer(tmp_path):
@@ -272,7 +272,7 @@ def test_generic_csv_group_cells_naming_two_groups_alike_are_a_doubt(capsys, tmp
     idp = export(tmp_path, ("Admins", "Finance;Sales", "", "Finance;Sales", ""))
     directory, findings = load_idp(idp)
     people = idp / "people.csv"
-    assert [(d.group_ids, d.members) for d in directory.identical_members] == [(("Finance", "Sales"), 2)]
+    assert [(d.group_ids, d.members) for d in directory.answer_doubts] == [(("Finance", "Sales"), 2)]
     assert [(f.code, f.file, f.location, f.message) for f in findings if f.code == "identical-members"] == [(
         "identical-members", str(people), "line 3",
         copied("Finance", f"{people}:line 3", "Sales", f"{people}:line 3", 2))]
@@ -285,4 +285,4 @@ def test_generic_csv_group_cells_naming_two_groups_alike_are_a_doubt(capsys, tmp
     # a group in other rows too: no doubt
     directory, findings = load_idp(export(tmp_path / "other", ("Admins", "Finance;Sales", "Sales", "Finance;Sales",
                                                                "")))
-    assert directory.identical_members == () and [f for f in findings if f.code == "identical-members"] == []
+    assert directory.answer_doubts == () and [f for f in findings if f.code == "identical-members"] == []

@@ -49,14 +49,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Collection, Iterable, Mapping, Sequence
+from typing import Callable, Collection, Iterable, Mapping, Sequence
 
 import msgspec
 
 from ..directory import Directory
 from ..model import (
-    SCIM_STATE_LEFT_OUT, Action, ActionKind, AppliedRunTime, DamagedCell, Finding, GroupNameDoubt, IdenticalMembers,
-    InputMark, ItemEvidence, ItemRef, ReviewItem, SigmaExport, TransitiveDoubt,
+    SCIM_STATE_LEFT_OUT, Action, ActionKind, AppliedRunTime, DamagedCell, Finding, GroupAnswerDoubt, GroupNameDoubt,
+    InputMark, ItemEvidence, ItemRef, ReviewItem, SigmaExport, SourceRef, TransitiveDoubt,
 )
 from ..policy import Policy
 from ..sources.directory import INCOMPLETE_CODES
@@ -291,9 +291,12 @@ anyone's account type (a member the copy hides may hold the group's type), the d
 decides): the :data:`AFFECTED` kinds each key can change."""
 
 
-def confirmed_identical(doubt: IdenticalMembers, policy: Policy, directory: Directory) -> bool:
-    """Whether a ``preflight.identical_groups_confirmed`` entry names every group of ``doubt`` (by displayName or
-    id): the admin says these groups really have the same members."""
+def confirmed_identical(doubt: GroupAnswerDoubt, policy: Policy, directory: Directory) -> bool:
+    """Whether ``doubt`` is an ``"identical"`` one a ``preflight.identical_groups_confirmed`` entry names every group
+    of (by displayName or id): the admin says these groups really have the same members. A ``"stale"`` doubt no
+    entry confirms: only saving the answers again does."""
+    if doubt.reason != "identical":
+        return False
     groups = directory.groups
     for entry in policy.preflight.identical_groups_confirmed:
         named = set(entry)
@@ -310,8 +313,8 @@ def identical_groups_uses(policy: Policy, directory: Directory) -> list[EntryUse
     uses = []
     for i, entry in enumerate(policy.preflight.identical_groups_confirmed):
         named = set(entry)
-        settled = [d for d in directory.idp_identical_members
-                   if all(g in named or (g in groups and groups[g].display_name in named) for g in d.group_ids)]
+        settled = [d for d in directory.idp_answer_doubts
+                   if d.reason == "identical" and all(g in named or (g in groups and groups[g].display_name in named) for g in d.group_ids)]
         uses.append(EntryUse(
             "preflight.identical_groups_confirmed", i,
             "; ".join("confirmed groups " + ", ".join(repr(groups[g].display_name if g in groups else g)
@@ -320,7 +323,7 @@ def identical_groups_uses(policy: Policy, directory: Directory) -> list[EntryUse
     return uses
 
 
-def _fed(doubt: IdenticalMembers, action: Action, read: Mapping[str, tuple[str, ...]],
+def _fed(doubt: GroupAnswerDoubt, action: Action, read: Mapping[str, tuple[str, ...]],
          team_of: Mapping[str, str | None], not_in_scope: Collection[str]) -> bool:
     """Whether the members of ``doubt``'s groups decide ``action`` (:data:`FED_KINDS`; a team's actions only for
     the team a doubted group is linked to or creates; a deactivation only of a member in ``not_in_scope``)."""
@@ -343,25 +346,60 @@ def _fed(doubt: IdenticalMembers, action: Action, read: Mapping[str, tuple[str, 
     return False
 
 
-def identical_members_items(policy: Policy, directory: Directory, actions: Iterable[Action],
-                            read: Mapping[str, tuple[str, ...]], team_of: Mapping[str, str | None],
-                            not_in_scope: Collection[str] = ()) -> list[ReviewItem]:
-    """One blocking ``inputs.identical_members`` item per action the members of groups whose hand-saved answers
-    are identical decide (:attr:`~planner.directory.Directory.idp_identical_members`,
-    :meth:`planner.sources.directory.DirectoryBuilder.identical_answers`; tester18 finding 1), keyed by the action
-    id, in action order; ``[]`` when there is none or every doubt is confirmed (:func:`confirmed_identical`).
+ANSWER_DOUBT_CODES = {"identical": "inputs.identical_members", "stale": "inputs.stale_members"}
+"""The item code of each :attr:`~planner.model.GroupAnswerDoubt.reason`."""
+
+
+def _answer(a: SourceRef) -> str:
+    """``file`` or ``file:location`` of a members answer, as an item names it."""
+    return f"{a.file}{':' + a.location if a.location else ''}"
+
+
+def _doubt_words(doubt: GroupAnswerDoubt, name: Callable[[str], str]) -> str:
+    """What an item says of ``doubt``: the groups and their answers, and why they are in doubt."""
+    if doubt.stale is not None:
+        s = doubt.stale
+        return (f"group {name(doubt.group_ids[0])!r} ({_answer(doubt.answers[0])}) embeds {doubt.members} user "
+                f"record(s) older than the users file's, e.g. {s.user_id}: lastUpdated {s.listed} in the answer, "
+                f"{s.users_file} in the users file")
+    return (" and ".join(f"group {name(g)!r} ({_answer(a)})" for g, a in zip(doubt.group_ids, doubt.answers))
+            + f" list the same {doubt.members} members in the same order")
+
+
+_DOUBT_CLAUSE = {
+    "identical": ("rests on members answers that may be one answer saved twice, under another group's id or name",
+                  "the members the copy hides may change it"),
+    "stale": ("rests on a members answer saved before the users file",
+              "a member who moved between groups since may change it"),
+}
+
+
+def group_answer_items(policy: Policy, directory: Directory, actions: Iterable[Action],
+                       read: Mapping[str, tuple[str, ...]], team_of: Mapping[str, str | None],
+                       not_in_scope: Collection[str] = ()) -> list[ReviewItem]:
+    """One blocking item per action and reason that the members of groups whose hand-saved answers are in doubt
+    decide (:attr:`~planner.directory.Directory.idp_answer_doubts`, :class:`~planner.model.GroupAnswerDoubt`),
+    code :data:`ANSWER_DOUBT_CODES` by reason, keyed by the action id, in action order (for one action:
+    ``inputs.identical_members`` then ``inputs.stale_members``); ``[]`` when there is none or every doubt is
+    confirmed (:func:`confirmed_identical`).
 
     ``read``: the doubted groups the policy reads, by group id, with the keys reading each
     (:func:`planner.planning.groups_policy_reads`); ``team_of``: the team each is linked to (``None``: a team to
-    create); ``not_in_scope``: the members whose IdP user is outside ``scope.groups`` (memberIds). One answer saved twice under another group's id or name reads as a group that gained another
-    group's people and lost its own, and which of the two is the copy cannot be told, so the actions either
-    group's members decide (:data:`FED_KINDS`) are held: that team's push and removals, account-type changes
-    when a group is mapped to a type, the deactivations of people outside the scope when a group is in
-    ``scope.groups``. Each item names the
-    groups and their answers; settled by saving each group's members again, or by
-    ``preflight.identical_groups_confirmed`` naming the groups (they really are equal: "All staff" and
-    "Sigma users")."""
-    doubts = [d for d in directory.idp_identical_members
+    create); ``not_in_scope``: the members whose IdP user is outside ``scope.groups`` (memberIds). The actions a
+    doubted group's members decide (:data:`FED_KINDS`) are held: that team's push and removals, account-type
+    changes when a group is mapped to a type, the deactivations of people outside the scope when a group is in
+    ``scope.groups``.
+
+    - ``inputs.identical_members`` (tester18 finding 1): one answer saved twice under another group's id or name
+      reads as a group that gained another group's people and lost its own, and which of the two is the copy
+      cannot be told. Settled by saving each group's members again, or by ``preflight.identical_groups_confirmed``
+      naming the groups (they really are equal: "All staff" and "Sigma users"), which its snippet writes.
+    - ``inputs.stale_members`` (tester19 finding 4): an Okta answer embedding a user record older than the users
+      file's was saved before that user changed; a move between groups since (Sigma-Build to Sigma-Analyze) is
+      missing from it. No policy key settles it (:func:`~planner.rules.outside_policy`): saving the users and
+      the group members again, together (or ``fetch-idp okta``), does; an admin cannot vouch for an answer the
+      export itself shows older."""
+    doubts = [d for d in directory.idp_answer_doubts
               if any(g in read for g in d.group_ids) and not confirmed_identical(d, policy, directory)]
     if not doubts:
         return []
@@ -372,28 +410,31 @@ def identical_members_items(policy: Policy, directory: Directory, actions: Itera
 
     items = []
     for action in actions:
-        held = [d for d in doubts if _fed(d, action, read, team_of, not_in_scope)]
-        if not held:
-            continue
-        said = "; ".join(
-            " and ".join(f"group {name(g)!r} ({a.file}{':' + a.location if a.location else ''})"
-                         for g, a in zip(d.group_ids, d.answers))
-            + f" list the same {d.members} members in the same order" for d in held)
-        items.append(make_review(
-            "inputs.identical_members", action.id, blocking=True,
-            subject=msgspec.convert(
-                {**msgspec.to_builtins(action.target), "actionId": action.id, "kind": action.kind.value,
-                 "groupIds": [g for d in held for g in d.group_ids]}, ItemRef),
-            message=(f"{action.kind.value} ({action.reason}) rests on members answers that may be one answer saved "
-                     f"twice, under another group's id or name: {said}; the members the copy hides may change it"),
-            rule="inputs.identical_members",
-            evidence=ItemEvidence(rows=[f"{a.file}{':' + a.location if a.location else ''}"
-                                        for d in held for a in d.answers]),
-            resolution=yaml_snippet(
-                {"preflight": {"identical_groups_confirmed": [[name(g) for g in d.group_ids] for d in held]}},
-                notes=["the groups really have the same members (else save each group's members answer again, "
-                       "then plan again):"]),
-        ))
+        fed = [d for d in doubts if _fed(d, action, read, team_of, not_in_scope)]
+        for reason, code in ANSWER_DOUBT_CODES.items():
+            held = [d for d in fed if d.reason == reason]
+            if not held:
+                continue
+            rests, may = _DOUBT_CLAUSE[reason]
+            said = "; ".join(_doubt_words(d, name) for d in held)
+            if reason == "identical":
+                resolution = yaml_snippet(
+                    {"preflight": {"identical_groups_confirmed": [[name(g) for g in d.group_ids] for d in held]}},
+                    notes=["the groups really have the same members (else save each group's members answer again, "
+                           "then plan again):"])
+            else:
+                resolution = outside_policy("save the users and the group members again, together (or pull them "
+                                            "with sigma-migrate fetch-idp okta), then plan again")
+            items.append(make_review(
+                code, action.id, blocking=True,
+                subject=msgspec.convert(
+                    {**msgspec.to_builtins(action.target), "actionId": action.id, "kind": action.kind.value,
+                     "groupIds": [g for d in held for g in d.group_ids]}, ItemRef),
+                message=f"{action.kind.value} ({action.reason}) {rests}: {said}; {may}",
+                rule=code,
+                evidence=ItemEvidence(rows=[_answer(a) for d in held for a in d.answers]),
+                resolution=resolution,
+            ))
     return items
 
 

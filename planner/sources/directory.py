@@ -55,7 +55,8 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ..listing import member_count_agrees
 from ..model import (
-    Email, GroupNameDoubt, IdenticalMembers, IdpDirectory, IdpGroup, IdpUser, InputFile, SourceRef, TransitiveDoubt,
+    Email, GroupAnswerDoubt, GroupNameDoubt, IdpDirectory, IdpGroup, IdpUser, InputFile, SourceRef, StaleMember,
+    TransitiveDoubt,
     outside_words,
 )
 from .values import TEXT_MARKER, fast_email_key, ids_hold_white_space, report_id_white_space
@@ -215,6 +216,7 @@ class DirectoryBuilder:
         self.pulled = False
         """A ``fetch-idp`` manifest vouches for the export (the loader sets it): its answers were pulled, not saved
         by hand, so two groups listing the same members are two groups with the same members."""
+        self._stale: dict[str, list[StaleMember]] = {}  # group id -> its answer's records older than the users file
         self._listed: dict[str, _Listed] = {}
         self._disagree: dict[str, list[str]] = {}
         self._unlisted: dict[str, list[SourceRef]] = {}  # group key -> where members answers name it
@@ -274,6 +276,12 @@ class DirectoryBuilder:
         self._disagree.setdefault(str(file), []).append(
             f"{user.id}: {field} {mine!r} in {Path(src.file).name} ({src.location}), {listed!r} in "
             f"{Path(file).name} ({location})")
+
+    def older(self, group_id: str, user: IdpUser, listed: str) -> None:
+        """Record that group ``group_id``'s members answer embeds ``user`` with ``lastUpdated`` ``listed`` (ISO 8601
+        UTC to the second), earlier than the users file's :attr:`~planner.model.IdpUser.last_updated`: the answer
+        was saved before the user changed (tester19 finding 4); :meth:`stale_answers` reports it."""
+        self._stale.setdefault(group_id, []).append(StaleMember(user.id, listed, user.last_updated or ""))
 
     def _report_disagreements(self) -> None:
         for file, cases in self._disagree.items():
@@ -445,9 +453,10 @@ class DirectoryBuilder:
         own (tester18 finding 1; docs/formats.md §0.9 "Copied answers")."""
         self._answer_at.setdefault(group_id, source)
 
-    def identical_answers(self) -> list[IdenticalMembers]:
+    def identical_answers(self) -> list[GroupAnswerDoubt]:
         """The groups whose members answers (recorded by :meth:`answered_at`) list the same two or more
-        members in the same order (users, then groups, then untyped ids, as answered), each set once with an
+        members in the same order (users, then groups, then untyped ids, as answered), each set once (an
+        ``"identical"`` :class:`~planner.model.GroupAnswerDoubt`) with an
         ``identical-members`` warning at the later answer naming both groups and files (tester18 finding 1: one
         answer saved twice under another group's id or name); ``[]`` when :attr:`pulled`.
         Candidates are keyed by count and first and last member, compared whole only then."""
@@ -476,8 +485,8 @@ class DirectoryBuilder:
         g = self._groups[group_id]
         return (*g.users, *g.groups, *g.untyped)
 
-    def _identical(self, group_ids: list[str]) -> IdenticalMembers:
-        """The :class:`IdenticalMembers` of ``group_ids`` (answer order), with its warning."""
+    def _identical(self, group_ids: list[str]) -> GroupAnswerDoubt:
+        """The ``"identical"`` :class:`~planner.model.GroupAnswerDoubt` of ``group_ids`` (answer order), with its warning."""
         answers = tuple(self._answer_at[g] for g in group_ids)
         count = len(self._members_of(group_ids[0]))
         named = [f"{self._groups[g].display_name!r} ({_where(a)})" for g, a in zip(group_ids, answers)]
@@ -488,7 +497,34 @@ class DirectoryBuilder:
             "in the same order: one answer saved twice, under another group's id or name? The plan holds the team, "
             "scope and account-type changes these groups feed (inputs.identical_members) until each group's members "
             "are saved again, or preflight.identical_groups_confirmed names the groups (they really are equal)")
-        return IdenticalMembers(tuple(group_ids), answers, count)
+        return GroupAnswerDoubt("identical", tuple(group_ids), answers, count)
+
+    def stale_answers(self) -> list[GroupAnswerDoubt]:
+        """One ``"stale"`` :class:`~planner.model.GroupAnswerDoubt` per group whose members answer embeds a user
+        record older than the users file's (:meth:`older`), in answer order, each with a ``stale-members`` warning at
+        the answer naming the group, the file and its first such user (id, login, both ``lastUpdated``): the
+        answer was saved before that user changed, so a move between groups since may be missing from it (tester19
+        finding 4); ``[]`` when :attr:`pulled` (a ``fetch-idp`` pull reads the users and the answers together)."""
+        if self.pulled:
+            return []
+        doubts = []
+        for group_id, source in self._answer_at.items():
+            older = self._stale.get(group_id)
+            if not older:
+                continue
+            first = older[0]
+            user = self.users[first.user_id]
+            users_file = Path(user.source.file).name if user.source else "the users file"
+            self.findings.warning(
+                "stale-members", source.file, source.location, "lastUpdated",
+                f"the members answer of group {self._groups[group_id].display_name!r} embeds "
+                f"{len(older)} user record(s) older than {users_file}'s, e.g. {first.user_id} ({user.user_name}): "
+                f"lastUpdated {first.listed} in {Path(source.file).name}, {first.users_file} in {users_file}: the "
+                "answer was saved before that user changed, so its members may be from before a move between groups. "
+                "The plan holds the team, scope and account-type changes this group feeds (inputs.stale_members) "
+                "until the users and the group members are saved again, together (or pulled by fetch-idp okta)")
+            doubts.append(GroupAnswerDoubt("stale", (group_id,), (source,), len(older), first))
+        return doubts
 
     def counted(self, group_id: str) -> bool:
         """Whether group ``group_id``'s record in the groups file carries its own count of members
@@ -758,7 +794,7 @@ class DirectoryBuilder:
         self._report_unlisted_groups()
         self._report_count_gaps()
         self._report_disagreements()
-        identical = tuple(self.identical_answers())  # the answers as saved, before held users leave them
+        doubts = (*self.identical_answers(), *self.stale_answers())  # the answers as saved, before held users leave
         held = self.held
         if held:
             for g in self._groups.values():
@@ -816,7 +852,7 @@ class DirectoryBuilder:
             inputs=tuple(self.inputs),
             group_name_doubts=tuple(self.group_name_doubts),
             transitive_doubts=tuple(self.transitive_doubts),
-            identical_members=identical,
+            answer_doubts=doubts,
         )
 
 

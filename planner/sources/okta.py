@@ -55,7 +55,7 @@ from .manifest import PullManifest, check_manifest, read_manifest, with_fetched_
 from .page_sizes import OKTA_MEMBERS, OKTA_USERS
 from .values import (
     MISSING, as_id, as_text, damaged_id_message, fast_email_key, is_excel_mangled, opt_text, string_field,
-    date_field, timestamp_field, unreadable_status,
+    InvalidValue, date_field, parse_timestamp, timestamp_field, unreadable_status,
 )
 
 FORMAT = "okta-api"
@@ -241,7 +241,7 @@ def _members(
         users = objects(items, prefix, path, findings, what)
         ids = [u.get("id") for u in users]
         if all(i.__class__ is str and i in known for i in ids):  # the usual case: known users only
-            _compare(users, ids, known, prefix, path, builder)
+            _compare(users, ids, known, prefix, path, builder, group_id)
             builder.add_members(group_id, ids, "user")
             count += len(ids)
             continue
@@ -252,7 +252,7 @@ def _members(
                 findings.skipped("missing-id", file, where, "id", "group member has no id; skipped")
                 continue
             if user_id in known:
-                _compare((rec,), (user_id,), known, where, path, builder, single=True)
+                _compare((rec,), (user_id,), known, where, path, builder, group_id, single=True)
             else:
                 builder.hold(user_id)  # its state is unknown: see DirectoryBuilder.hold
                 counters["added_users"] += 1
@@ -265,11 +265,14 @@ def _members(
 
 
 def _compare(recs: Any, ids: Any, known: dict[str, IdpUser], prefix: str, path: Path, builder: DirectoryBuilder,
-             single: bool = False) -> None:
-    """Report (:meth:`~.directory.DirectoryBuilder.disagree`) each embedded User object of a group answer
-    whose ``status`` or ``profile.login`` differs from the users file's record of the same id: the files
+             group_id: str, single: bool = False) -> None:
+    """Report (:meth:`~.directory.DirectoryBuilder.disagree`) each embedded User object of group ``group_id``'s
+    answer whose ``status`` or ``profile.login`` differs from the users file's record of the same id: the files
     were saved at different times (tester3 finding 5). Fields the embedded object leaves out are not compared;
-    a status differing only in case or blanks is the same status."""
+    a status differing only in case or blanks is the same status. An embedded ``lastUpdated`` earlier than the
+    users file's (both read by :func:`~.values.parse_timestamp`; one unreadable is not compared) is recorded by
+    :meth:`~.directory.DirectoryBuilder.older`: the answer was saved before that user changed (tester19
+    finding 4)."""
     for i, (rec, user_id) in enumerate(zip(recs, ids)):
         user = known[user_id]
         status = rec.get("status")
@@ -280,6 +283,20 @@ def _compare(recs: Any, ids: Any, known: dict[str, IdpUser], prefix: str, path: 
         login = profile.get("login") if profile.__class__ is dict else None
         if login is not None and login != user.user_name:
             builder.disagree(user, "login", login, path, prefix if single else f"{prefix}[{i}]")
+        updated = rec.get("lastUpdated")
+        if updated is not None and user.last_updated and updated != user.attributes.get("lastUpdated"):
+            listed = _quiet_timestamp(updated)
+            if listed is not None and listed < user.last_updated:
+                builder.older(group_id, user, listed)
+
+
+def _quiet_timestamp(value: Any) -> str | None:
+    """``value`` read by :func:`~.values.parse_timestamp`, ``None`` when it is no timestamp (an embedded record's
+    date is only compared, never decided on: the users file's record is the one read)."""
+    try:
+        return parse_timestamp(value)
+    except (InvalidValue, TypeError):
+        return None
 
 
 def _members_file(path: Path, builder: DirectoryBuilder, findings: Findings, keyed: bool,
