@@ -30,6 +30,10 @@ sits in an ambiguity is a candidate of it, never left unmatched: issue 14 item
 candidate and the key that joined them (issue 3, "Linking"). Names are never a
 match key.
 
+A link made by a key to an IdP user that is not active, whose member an active IdP user linked to no one
+matches by a later key, is read back by :func:`new_accounts` (a new IdP account of the person: tester19
+finding 2); :mod:`planner.rules.linking` holds both and asks.
+
 Overrides (``linking.overrides``) are resolved by :mod:`planner.rules.linking`
 and passed in as ``pinned`` links and ``never`` IdP ids; they win over every key.
 """
@@ -407,6 +411,46 @@ def split_idp_rivals(links: list[LinkedPair], rivals: dict[tuple[str, str], Link
     moved = {k: e for k, e in rivals.items() if e.idp_id in split and e.member_id not in linked_members}
     left = {k: e for k, e in rivals.items() if k not in moved}
     return kept, left, undone + list(moved.values())
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    """A member a match key links to an IdP user that is not active while an active IdP user linked to no member
+    matches the member by a later key (:func:`new_accounts`): the same person under a new IdP account?
+
+    ``link``: the member and the inactive IdP user, as :attr:`IdentityGraph.links` has them; ``active``: the
+    rival edges of the member to the active IdP users (:attr:`IdentityGraph.rivals`), sorted by IdP id.
+    """
+
+    link: LinkedPair
+    active: tuple[LinkedPair, ...]
+
+
+def new_accounts(graph: IdentityGraph, active_idp_ids: frozenset[str]) -> list[NewAccount]:
+    """The links of ``graph`` made by a match key (not ``override``, not ``scim``: a reviewer or Sigma's SCIM state
+    decided those) whose IdP user is not in ``active_idp_ids`` (:attr:`planner.directory.Directory.active_idp_ids`:
+    Okta ``DEPROVISIONED`` / ``SUSPENDED``, Entra ``accountEnabled: false``, SCIM ``active: false``, ...) while a
+    later key joins the member to an active IdP user linked to no member: its rival edges. By memberId.
+
+    Okta keeps a deactivated user's login, so a rehire or a contractor made an employee gets a new user with a new
+    login, while mail moves the old address to it (``profile.email``, Entra ``mail`` / ``proxyAddresses``): the
+    member's ``user_name`` match is the old account and the new one only a rival (tester19 finding 2: the member
+    was deactivated, its documents moved, beside a create of the same person). Never a link on that alone:
+    :func:`planner.rules.linking.new_account_item` asks."""
+    linked_idp = {p.idp_id for p in graph.links}
+    rivals: dict[str, list[LinkedPair]] = {}
+    for r in graph.rivals:
+        if r.idp_id in active_idp_ids and r.idp_id not in linked_idp:
+            rivals.setdefault(r.member_id, []).append(r)
+    if not rivals:
+        return []
+    return [NewAccount(p, tuple(sorted(rivals[p.member_id], key=attrgetter("idp_id")))) for p in graph.links
+            if p.member_id in rivals and p.idp_id not in active_idp_ids and p.link.key not in PINNED_KEYS]
+
+
+PINNED_KEYS = frozenset({"override", "scim"})
+"""The :class:`~planner.directory.Link` keys of links decided before matching (``linking.overrides``, Sigma's SCIM
+state): no match key guessed them."""
 
 
 def _edge_row(edge: LinkedPair) -> tuple[str, ...]:

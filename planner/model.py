@@ -1103,7 +1103,8 @@ class ItemEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
     - ``linking.ambiguous``: match ``key`` and ``edges`` (rows of :data:`planner.matching.EDGE_COLUMNS`);
       ``linking.same_person_hint``: ``hints`` (:class:`NameHint`); ``linking.duplicate_email``:
       ``address``; ``linking.idp_duplicate``: ``addresses``, ``rows`` (``""`` when unknown);
-      ``linking.rehire``: ``linkedBy``, ``isArchived``, ``isInactive``; ``guests.rehired_guest``,
+      ``linking.rehire``: ``linkedBy``, ``isArchived``, ``isInactive``; ``linking.new_idp_account``: ``linkedBy``,
+      ``sigmaEmail``, ``edges`` (the link's, then each active IdP user's); ``guests.rehired_guest``,
       ``guests.reactivated_guest``: those, and ``accountType`` (what a conversion gives them; absent: none
       sent), ``source``, ``groups``; ``linking.unclean_sigma_email``:
       ``sigmaEmail``, ``userName``, ``differences``;

@@ -380,7 +380,7 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
                                                          guards.questioned_owners(policy, directory, standings),
                                                          outcome)
     user_types = {d.person: d.after for d in types}
-    outcome.extend(linking.link_actions(people, directory, user_types, frees, graph.rivals))
+    outcome.extend(linking.link_actions(people, directory, user_types, frees, graph.rivals, graph.never))
     outcome.extend(type_outcome)
     outcome.uses.extend(unmatched.decision_uses(policy, directory, unmatched_decisions, people))
     outcome.uses.extend(linking.guard_override_uses(policy, directory, people))

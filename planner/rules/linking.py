@@ -11,7 +11,9 @@ of ``userName`` creates a second account (docs/sigma-api.md §5.3). So:
   (:func:`user_name_choice`: a link whose IdP userName differs from the Sigma email would create a
   second account); it raises review items for ambiguous matches, same-person **hints** (same name
   or same local part under another address, or near addresses, :mod:`planner.near_addresses`:
-  never a link), plus-address variants, rehires, embed members a link would make internal
+  never a link; leavers are compared too), plus-address variants, rehires, a member matched to an inactive IdP user
+  while an active one matches it too (:func:`new_account_item`: a new IdP account of the person?), embed members a
+  link would make internal
   (:func:`embed_member_item`) and creates that collide with an existing email. Each rule is a function of one person (or one
   ambiguous group), the policy and the :class:`~planner.directory.Directory`; :func:`decide` folds them;
 - :func:`link_actions` emits ``scim.link_user``, ``scim.create_user``,
@@ -36,7 +38,8 @@ import msgspec
 import networkx as nx
 from msgspec.structs import replace
 
-from ..matching import PLUS_TAG, AmbiguousGroup, IdentityGraph, idp_attribute, member_attribute
+from ..matching import (PINNED_KEYS, PLUS_TAG, AmbiguousGroup, IdentityGraph, NewAccount, idp_attribute,
+                        member_attribute, new_accounts)
 from ..near_addresses import NEAR_REASONS, is_look_alike, letters_outside_ascii, near_keys, near_reason
 from ..model import (
     DERIVED_EMAIL_TYPES, SCHEDULER_ROBOT_EMAIL, Action, ActionKind, AppliedSeen, IdpUser, ItemEvidence, ItemRef,
@@ -66,6 +69,7 @@ from .address_takeover import creation_gap, member_created, takeover_items, user
 from .reactivated import archived_by_hand, archived_by_hand_item, decided
 from .policy_entries import EntryUse
 from .examples import example_order, member_status, team_counts, unsafe_example
+from .idp_status import inactive_because
 from .scim_values import mixed_script_parts
 from .teams import assign_groups
 from . import Outcome, action_id, make_action, make_review, outside_policy, person_ref, yaml_snippet
@@ -293,8 +297,9 @@ def cleans_sigma_email(person: Person) -> bool:
 # --------------------------------------------------------------------------- people
 
 
-_LINK, _REACTIVATE, _REHIRE, _GUEST, _HELD = (PersonStatus.LINK, PersonStatus.REACTIVATE, PersonStatus.REHIRE,
-                                              PersonStatus.GUEST, PersonStatus.HELD)
+_LINK, _REACTIVATE, _REHIRE, _GUEST, _HELD, _LEAVER = (
+    PersonStatus.LINK, PersonStatus.REACTIVATE, PersonStatus.REHIRE, PersonStatus.GUEST, PersonStatus.HELD,
+    PersonStatus.LEAVER)
 # enum members are singletons, so the readers below compare a status by identity (``is``)
 
 
@@ -369,6 +374,15 @@ def hand_change_status(status: PersonStatus, key: str, policy: Linking, kept: st
            "Sigma's SCIM state links them" if key == "scim" else
            f"linking.archived_members is {policy.archived_members}")
     return _HELD, f"reactivate and link them ({why})"
+
+
+def _held_links(linked: list[LinkedPerson], member_ids: Collection[str]) -> list[LinkedPerson]:
+    """``linked`` with the people of ``member_ids`` held (status ``held``: no link, no deactivation); the same list
+    when it names none."""
+    if not member_ids:
+        return linked
+    return [replace(p, person=replace(p.person, status=_HELD)) if p.person.member_id in member_ids else p
+            for p in linked]
 
 
 def unlinked_member(member: SigmaMember, held_members: frozenset[str]) -> Person:
@@ -453,6 +467,11 @@ def decide(policy: Policy, directory: Directory, graph: IdentityGraph, *,
     kept = decided(policy, directory) if by_hand else {}
     linked = [linked_person(pair, policy, directory, held_idp_users, overrides, by_hand, kept)
               for pair in graph.links]
+    renewed = new_accounts(graph, directory.active_idp_ids)
+    if renewed:  # a new IdP account of the person? both sides held until linking.overrides says
+        outcome.review_items.extend(new_account_item(n, directory) for n in renewed)
+        linked = _held_links(linked, {n.link.member_id for n in renewed})
+        held_idp |= frozenset(e.idp_id for n in renewed for e in n.active) & directory.in_scope_idp_ids
     linked_members = {p.member_id for p in graph.links}
     linked_idp = {p.idp_id for p in graph.links}
     unread = unreadable_emails(directory, linked_members)
@@ -462,7 +481,11 @@ def decide(policy: Policy, directory: Directory, graph: IdentityGraph, *,
                     if mid not in linked_members]
     free_idp = [unlinked_idp_user(u, directory, held_idp, policy.guests) for iid, u in directory.idp_users.items()
                 if iid not in linked_idp and considered(iid, directory, held_idp, excluded)]
-    hint_items, free_members, free_idp = hint_people(policy, directory, free_members, free_idp, graph.never)
+    # leavers are hinted too (tester19 finding 2), but one a reviewer or Sigma's SCIM state linked is decided
+    leavers = [p.person for p in linked if p.person.status is _LEAVER and p.person.link.key not in PINNED_KEYS]
+    hint_items, hinted, free_idp = hint_people(policy, directory, free_members + leavers, free_idp, graph.never)
+    free_members = hinted[:len(free_members)]
+    linked = _held_links(linked, {p.member_id for p in hinted[len(free_members):] if p.status is _HELD})
     outcome.review_items.extend(hint_items)
     outcome.review_items.extend(link_items(linked, directory, freed | freed_for_moves))
     outcome.review_items.extend(takeover_items([p.person for p in linked], directory,
@@ -483,7 +506,10 @@ def hint_people(policy: Policy, directory: Directory, free_members: list[Person]
     create of a same-person candidate always (:func:`renamed_scim_hints`, tester18 finding 6), names that may be
     one person or the same local part under ``linking.name_hints`` (:func:`same_person_hints`). A guest is hinted by the same rule as an internal member: a partner hired
     as an employee would otherwise be disabled, their documents going to the document owner, beside a new
-    account of the same person (tester17 finding 5). People a reviewer already decided about
+    account of the same person (tester17 finding 5). So is a leaver (status ``leaver``: a member linked to an IdP
+    user that is not active, whom ``unmatched.idp_inactive`` would deactivate): a rehire given a new IdP account
+    of another login is the same person (tester19 finding 2); :func:`decide` passes those a match key linked (one
+    that ``linking.overrides`` or Sigma's SCIM state links is decided). People a reviewer already decided about
     (``unmatched.decisions``, a never-link override) are not hinted. Returns the items and both lists with
     the hinted people held."""
     decided = {directory.find_member_id(ref) for ref in policy.unmatched.decisions}
@@ -496,7 +522,8 @@ def hint_people(policy: Policy, directory: Directory, free_members: list[Person]
         why_of.setdefault(pair, set()).update(reasons)
     if not why_of:
         return [], free_members, free_idp
-    items = hint_items(why_of, policy, directory)
+    leavers = {p.member_id: p.idp_user for p in free_members if p.status is _LEAVER}
+    items = hint_items(why_of, policy, directory, leavers)
     hinted_m = {mid for mid, _ in why_of}
     hinted_i = {iid for _, iid in why_of}
     held = PersonStatus.HELD
@@ -504,9 +531,10 @@ def hint_people(policy: Policy, directory: Directory, free_members: list[Person]
             [replace(p, status=held) if p.idp_id in hinted_i else p for p in free_idp])
 
 
-_HINTED_MEMBERS = frozenset({PersonStatus.UNMATCHED, PersonStatus.GUEST})
-"""The statuses of the members no IdP user links to that :func:`hint_people` compares with the would-be creates:
-unmatched (:mod:`.unmatched` would decide) and active guests (:mod:`.guests` would disable them)."""
+_HINTED_MEMBERS = frozenset({PersonStatus.UNMATCHED, PersonStatus.GUEST, PersonStatus.LEAVER})
+"""The statuses of the members that :func:`hint_people` compares with the would-be creates: unmatched
+(:mod:`.unmatched` would decide), active guests no IdP user links to (:mod:`.guests` would disable them) and
+leavers, linked to an IdP user that is not active (``unmatched.idp_inactive`` would decide: tester19 finding 2)."""
 
 
 def _local_part(key: str) -> str:
@@ -1030,9 +1058,10 @@ def ambiguous_item(policy: Policy, directory: Directory, group: AmbiguousGroup) 
     )
 
 
-def hint_items(why_of: Mapping[tuple[str, str], set[str]], policy: Policy, directory: Directory) -> list[ReviewItem]:
+def hint_items(why_of: Mapping[tuple[str, str], set[str]], policy: Policy, directory: Directory,
+               leavers: Mapping[str, IdpUser] | None = None) -> list[ReviewItem]:
     """One blocking ``linking.same_person_hint`` per connected group of hints (:func:`same_person_hints`),
-    sorted by id."""
+    sorted by id. ``leavers``: the inactive IdP user of each hinted leaver, by memberId (:func:`hint_item`)."""
     graph = nx.Graph()
     graph.add_edges_from((("m", a), ("i", b)) for a, b in why_of)
     items = []
@@ -1041,7 +1070,7 @@ def hint_items(why_of: Mapping[tuple[str, str], set[str]], policy: Policy, direc
         iids = sorted(n[1] for n in component if n[0] == "i")
         why = {(a, b): " and ".join(sorted(why_of[(a, b)])) for a in mids for b in iids if (a, b) in why_of}
         near = {pair: why_of[pair] & NEAR for pair in why if why_of[pair] & NEAR}
-        items.append(hint_item(mids, iids, why, policy, directory, near))
+        items.append(hint_item(mids, iids, why, policy, directory, near, leavers))
     items.sort(key=lambda r: r.id)
     return items
 
@@ -1049,14 +1078,16 @@ def hint_items(why_of: Mapping[tuple[str, str], set[str]], policy: Policy, direc
 NEAR = frozenset(NEAR_REASONS)
 
 
-def _hint_resolution(mids: list[str], iids: list[str], policy: Policy, directory: Directory, near: bool = False
-                     ) -> str:
+def _hint_resolution(mids: list[str], iids: list[str], policy: Policy, directory: Directory, near: bool = False,
+                     leaver: bool = False) -> str:
     """The hint's suggested settlement: the old domain as an alias of the new one when one member and
     one IdP user differ by domain only, else a link; ``never`` for the IdP users as the alternative.
 
     ``near``: a hinted pair's addresses are near (:func:`near_address_hints`): the link sends the member's
     Sigma email (``user_name_guard`` ``use_sigma_email``), and no alias nor adoption of the IdP's value is
-    ever suggested: it is another mailbox to Sigma, or a look-alike (tester6 finding 5)."""
+    ever suggested: it is another mailbox to Sigma, or a look-alike (tester6 finding 5). ``leaver``: a hinted
+    member is linked to an inactive IdP user: no alias either (it would only make the IdP user a rival of that link,
+    :func:`planner.matching.new_accounts`), the link override settles it."""
     best = example_member(mids, directory)
     link = {"linking": {"overrides": [{"idp": iids[0], "member": best}]}}
     never = {"linking": {"overrides": [{"idp": iid, "member": NEVER} for iid in iids]}}
@@ -1072,7 +1103,7 @@ def _hint_resolution(mids: list[str], iids: list[str], policy: Policy, directory
     member = directory.members[mids[0]]
     old_local, _, old_domain = (member.email_key or email_key(member.email)).rpartition("@")
     new_local, _, new_domain = directory.scim_user_name_keys[iids[0]].rpartition("@")
-    if len(mids) == 1 and len(iids) == 1 and old_domain != new_domain and (
+    if not leaver and len(mids) == 1 and len(iids) == 1 and old_domain != new_domain and (
             old_domain not in policy.linking.domain_aliases) and old_local == new_local:
         return yaml_snippet({"linking": {"domain_aliases": {old_domain: new_domain}}}, link, never,
                             notes=["same person, the old domain is an alias of the new one:"])
@@ -1098,20 +1129,26 @@ def _guest_hint_resolution(mids: list[str], iids: list[str], best: str, link: di
     return yaml_snippet(link, never, notes=notes)
 
 
-def _hint_status(member: SigmaMember) -> str:
-    """How a hint names a member's standing: ``no IdP identity``, or for an active guest ``guest, would be
-    disabled``."""
+def _hint_status(member: SigmaMember, leaver: IdpUser | None = None, idp_format: str = "") -> str:
+    """How a hint names a member's standing: ``no IdP identity``; for an active guest ``guest, would be
+    disabled``; for a leaver, its IdP user (``leaver``) and why it is not active, in the export's words
+    (:func:`.idp_status.inactive_because`): ``IdP user 00uB1 is DEPROVISIONED (deactivated)``."""
+    if leaver is not None:
+        return f"IdP user {leaver.id} {inactive_because(leaver, idp_format)}"
     return "guest, would be disabled" if member.user_kind == "guest" else "no IdP identity"
 
 
 def hint_item(mids: list[str], iids: list[str], why: Mapping[tuple[str, str], str], policy: Policy,
-              directory: Directory, near: Mapping[tuple[str, str], set[str]] | None = None) -> ReviewItem:
-    """Blocking ``linking.same_person_hint``: members with no IdP identity and would-be creates that look
-    like one person (``why``: the reasons of each hinted pair); none is created nor deactivated until
-    the policy decides. ``near``: the pairs among them whose addresses are near (their reasons,
-    :func:`near_address_hints`): the message names the letters that differ and any label mixing scripts."""
+              directory: Directory, near: Mapping[tuple[str, str], set[str]] | None = None,
+              leavers: Mapping[str, IdpUser] | None = None) -> ReviewItem:
+    """Blocking ``linking.same_person_hint``: members with no IdP identity (or whose IdP user is not active:
+    ``leavers``, their IdP user by memberId) and would-be creates that look like one person (``why``: the reasons
+    of each hinted pair); none is created nor deactivated until the policy decides. ``near``: the pairs among them
+    whose addresses are near (their reasons, :func:`near_address_hints`): the message names the letters that differ
+    and any label mixing scripts."""
     reasons = sorted({part for w in why.values() for part in w.split(" and ")})
-    standing = {mid: _hint_status(directory.members[mid]) for mid in mids}
+    leavers = leavers or {}
+    standing = {mid: _hint_status(directory.members[mid], leavers.get(mid), directory.idp_format) for mid in mids}
     named = ", ".join(f"{directory.members[x].email} ({standing[x]})" for x in mids)
     if len(set(standing.values())) == 1:  # one standing: said once, after the addresses
         named = f"{', '.join(directory.members[x].email for x in mids)} ({standing[mids[0]]})"
@@ -1134,7 +1171,8 @@ def hint_item(mids: list[str], iids: list[str], why: Mapping[tuple[str, str], st
         candidates=[_member_ref(directory, mid, status=standing[mid]) for mid in mids]
         + [_idp_ref(directory, iid, status="would be created") for iid in iids],
         evidence=ItemEvidence(hints=[NameHint(member_id=a, idp_id=b, why=w) for (a, b), w in sorted(why.items())]),
-        resolution=_hint_resolution(mids, iids, policy, directory, near=bool(near)),
+        resolution=_hint_resolution(mids, iids, policy, directory, near=bool(near),
+                                    leaver=any(m in leavers for m in mids)),
     )
 
 
@@ -1451,6 +1489,60 @@ def rehire_item(person: Person, directory: Directory) -> ReviewItem:
     )
 
 
+NEW_ACCOUNT = "linking.new_idp_account"
+"""The item code of a member linked to an inactive IdP user while an active one matches it too
+(:func:`planner.matching.new_accounts`, :func:`new_account_item`)."""
+
+
+def new_account_item(found: NewAccount, directory: Directory) -> ReviewItem:
+    """Blocking ``linking.new_idp_account``: member ``found.link.member_id`` is matched to an IdP user that is not
+    active (:func:`.idp_status.inactive_because` says how, in the export's words) while active IdP users linked to no
+    member match it by a later key (``found.active``: a new account of the same person, a rehire or a contractor made
+    an employee, whose login is new and whose email is the member's; tester19 finding 2). The member is held (not
+    deactivated as a leaver, a guest not disabled, an archived member not left behind) and so are the active IdP
+    users (not created): one person must not lose their documents beside a second account of theirs. Settled by
+    ``linking.overrides``: link the member to the active IdP user (the same person), or ``never`` for it (not the
+    same person: the member follows ``unmatched``, the IdP user is created). Subject: the member, and the active IdP
+    users as ``idpIds`` (held beside it); evidence: ``linkedBy``, ``sigmaEmail``, ``edges`` (the link's edge, then
+    each active user's, as :attr:`planner.matching.AmbiguousGroup.edges` rows)."""
+    link, member = found.link, directory.members[found.link.member_id]
+    mid, old = link.member_id, directory.idp_users[link.idp_id]
+    new_ids = [e.idp_id for e in found.active]
+    named = [f"{e.idp_id} ({directory.scim_user_names[e.idp_id]})" for e in found.active]
+    how = [f"by {e.link.key} (its {e.link.idp_field} {e.link.idp_value!r})" for e in found.active]
+    actives = (f"IdP user {named[0]} matches it too, {how[0]}" if len(named) == 1 else
+               f"IdP users {'; '.join(f'{n} {h}' for n, h in zip(named, how))} match it too")
+    edges = [[e.member_id, e.idp_id, e.link.key, e.link.sigma_value, e.link.idp_field, e.link.idp_value]
+             for e in (link, *found.active)]
+    fate = ("The IdP user is not created" if not member.is_active else
+             f"Neither is the member {'disabled' if member.user_kind == 'guest' else 'deactivated'} nor the IdP user "
+             "created")
+    link_new = {"linking": {"overrides": [{"idp": new_ids[0], "member": mid}]}}
+    never = {"linking": {"overrides": [{"idp": iid, "member": NEVER} for iid in new_ids]}}
+    return make_review(
+        NEW_ACCOUNT,
+        mid,
+        blocking=True,
+        subject=person_ref(member_id=mid, email=member.email, idp_ids=new_ids),
+        message=(
+            f"{member_status(member)} member {member.email!r} ({mid}) is matched by {link.link.key} to IdP user "
+            f"{old.id} ({old.user_name}), which {inactive_because(old, directory.idp_format)}, while active "
+            f"{actives}: the same person under a new IdP account (a rehire, a contractor made an employee)? "
+            f"{fate} until linking.overrides decides"
+        ),
+        rule="linking.overrides",
+        candidates=[_idp_ref(directory, old.id, status=f"matched by {link.link.key}, not active"),
+                    *(_idp_ref(directory, iid, status="active, would be created" if iid in directory.in_scope_idp_ids
+                               else "active, outside scope.groups") for iid in new_ids)],
+        evidence=ItemEvidence(linked_by=link.link.key, sigma_email=member.email, edges=edges),
+        resolution=yaml_snippet(link_new, never, notes=[
+            f"the same person: link member {mid} to the active IdP user {new_ids[0]} (its documents and teams "
+            "stay; the userName guard judges the new login):",
+            "not the same person (the `never` below): the member follows the `unmatched` policy, the IdP user is "
+            "created"]),
+    )
+
+
 def embed_member_item(person: Person, directory: Directory) -> ReviewItem:
     """Blocking ``linking.embed_member``: an active in-scope IdP user matches an ``embed`` member
     (``userKind: embed``, an embedding identity). Sigma's SCIM keeps a user embed only when the IdP
@@ -1550,8 +1642,8 @@ def is_linked(person: Person) -> bool:
 
 
 def link_actions(people: Iterable[Person], directory: Directory, user_types: Mapping[str, str | None],
-                 frees: Mapping[str, list[tuple[str, str]]] | None = None, rivals: tuple[LinkedPair, ...] = ()
-                 ) -> Outcome:
+                 frees: Mapping[str, list[tuple[str, str]]] | None = None, rivals: tuple[LinkedPair, ...] = (),
+                 never: frozenset[str] = frozenset()) -> Outcome:
     """Every person's ``members.reactivate``, ``members.set_email``, ``scim.link_user`` (by memberId),
     then ``scim.create_user`` (by IdP id): :func:`person_link_actions` and :func:`create_user_action`.
 
@@ -1559,7 +1651,9 @@ def link_actions(people: Iterable[Person], directory: Directory, user_types: Map
     none). ``frees``: email key -> ``[(memberId, action id)]`` of the actions that move *other* members
     off that address (:mod:`.duplicates`); a link, create or email change sending the address depends on
     them. ``rivals``: :attr:`planner.matching.IdentityGraph.rivals`, the candidates each link won over (a
-    link's ``evidence.lostCandidates``, issue 14 item 12). Target/after shapes are in docs/policy.md
+    link's ``evidence.lostCandidates``, issue 14 item 12). ``never``: the IdP ids ``linking.overrides`` never links
+    (:attr:`planner.matching.IdentityGraph.never`), which a create's reason names (:func:`create_reason`). Target/after
+    shapes are in docs/policy.md
     ("Actions"). Review items: one ``linking.unclean_sigma_email`` per ``members.set_email`` that cleans a
     member's email (:func:`cleans_sigma_email`), so the item describes an action the plan holds (was:
     raised before the holds, it promised a set_email to a person later held: tester10 finding 15).
@@ -1571,13 +1665,18 @@ def link_actions(people: Iterable[Person], directory: Directory, user_types: Map
     creates: list[Action] = []
     cleaned: list[ReviewItem] = []
     create = PersonStatus.CREATE
+    linked_to: dict[str, str] = {}  # memberId -> IdP id of each member linked or matched, read by create_reason
+    for p in people:
+        if p.member is not None and p.idp_user is not None:
+            linked_to[p.member.member_id] = p.idp_user.id
     for p in people:  # one pass: the links' actions first in the plan, then the creates
         if is_linked(p):
             links.extend(person_link_actions(p, directory, user_types.get(p.person), frees, lost))
             if cleans_sigma_email(p):
                 cleaned.append(unclean_email_item(p))
         elif p.status is create and p.idp_user is not None:
-            creates.append(create_user_action(p, user_types.get(p.person), frees))
+            creates.append(create_user_action(p, user_types.get(p.person), frees,
+                                              create_reason(p, directory, linked_to, never, frees)))
     return Outcome(links + creates, cleaned)
 
 
@@ -1707,10 +1806,37 @@ def link_rule(key: str) -> str:
     return "linking.overrides" if key == "override" else f"linking.{key.split(':')[0]}"
 
 
+def create_reason(person: Person, directory: Directory, linked_to: Mapping[str, str], never: Collection[str],
+                  frees: Mapping[str, list[tuple[str, str]]]) -> str:
+    """The reason of ``person``'s ``scim.create_user``: ``create: IdP user <id> (<userName>) is in scope and matches
+    no Sigma member``, unless an address of the IdP user (:attr:`planner.directory.Directory.idp_emails`, as the
+    ``emails`` key reads them) is a member's email, the member not moved off it (``frees``, :mod:`.duplicates`):
+    then it says so and why they are not linked: ``linking.overrides`` never links the IdP user (``never``), or the
+    member is linked or matched to another IdP user (``linked_to``: memberId -> IdP id), else not linked (no match
+    key compared them). Was: "matches no Sigma member" beside the member the address is (tester19 finding 2)."""
+    iid = person.idp_id
+    start = f"create: IdP user {iid} ({person.user_name}) is in scope and "
+    by_key = directory.member_ids_by_email_key
+    for e in directory.idp_emails.get(iid, ()):
+        moved = {mid for mid, _ in frees.get(e.key, ())}
+        for mid in by_key.get(e.key, ()):
+            if mid in moved:
+                continue
+            held = f"its emails[{e.position}] {e.value} is the email of member {mid}"
+            if iid in never:
+                return f"{start}linked to no Sigma member: linking.overrides never links it, though {held}"
+            other = linked_to.get(mid)
+            if other is not None and other != iid:
+                return f"{start}linked to no Sigma member: {held}, who is matched to IdP user {other}"
+            return f"{start}linked to no Sigma member, though {held}"
+    return f"{start}matches no Sigma member"
+
+
 def create_user_action(person: Person, user_type: str | None,
-                       frees: Mapping[str, list[tuple[str, str]]]) -> ScimCreateUser:
-    """``scim.create_user`` of an in-scope IdP user no member matches, sending ``user_type``; after the
-    actions that free its address (``frees``)."""
+                       frees: Mapping[str, list[tuple[str, str]]], reason: str | None = None) -> ScimCreateUser:
+    """``scim.create_user`` of an in-scope IdP user no member is linked to, sending ``user_type``; after the
+    actions that free its address (``frees``). ``reason``: :func:`create_reason`'s (``None``: no member's email is
+    an address of the user, "matches no Sigma member")."""
     user, iid, user_name = person.idp_user, person.idp_id, person.user_name
     primary = user.primary_email
     email = clean_address(primary.value if primary is not None else "") or user_name
@@ -1725,7 +1851,7 @@ def create_user_action(person: Person, user_type: str | None,
         before=None,
         after=after,
         rule="linking.create",
-        reason=f"create: IdP user {iid} ({user_name}) is in scope and matches no Sigma member",
+        reason=reason or f"create: IdP user {iid} ({user_name}) is in scope and matches no Sigma member",
         evidence=CreateUserEvidence(idp_status=user.status or None),
         depends_on=tuple(sorted({aid for _, aid in freeing})) if freeing else (),
     )
