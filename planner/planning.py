@@ -472,6 +472,7 @@ def fold_guests(policy: Policy, directory: Directory, people: tuple[Person, ...]
     owner = unmatched.document_owner(policy, directory, policy.guests.document_owner, ("guests", "document_owner"))
     protected = directory.protected_members(policy)
     archived, settled = reactivated.reactivated_members(directory), reactivated.decided(policy, directory)
+    dates, why = unmatched.new_member_dates(directory), guests.why_disabled(policy.guests)
     out = []
     idp_guest, guest, reactivate, rehire = (PersonStatus.IDP_GUEST, PersonStatus.GUEST, PersonStatus.REACTIVATE,
                                             PersonStatus.REHIRE)  # read once
@@ -484,7 +485,7 @@ def fold_guests(policy: Policy, directory: Directory, people: tuple[Person, ...]
             if status is guest:
                 mid = person.member.member_id
                 decision = guests.decide_guest(person, policy.guests, directory, owner, protected, archived.get(mid),
-                                               settled.get(mid))
+                                               settled.get(mid), unmatched.new_guest_item(person, dates, why, owner))
             elif status is reactivate:
                 decision = guests.decide_reactivated_guest(person, policy.guests, returning.get(person.person))
             else:

@@ -93,7 +93,7 @@ class GuestDecision:
 
 def decide_guest(person: Person, policy: Guests, directory: Directory, owner: DocumentOwner,
                  protected: Collection[str] = (), archived: ArchivedThen | None = None,
-                 settled: str | None = None) -> GuestDecision:
+                 settled: str | None = None, new_item: ReviewItem | None = None) -> GuestDecision:
     """Convert ``person`` (status ``guest``, a member) under ``guests.action: convert`` when an active,
     in-scope IdP user links to them; otherwise disable them, their documents going to ``owner``
     (docs/sigma-api.md §2.5, §5.3). A guest who is one of the ``protected`` people (memberIds,
@@ -103,7 +103,10 @@ def decide_guest(person: Person, policy: Guests, directory: Directory, owner: Do
     --applied`` archived (``archived``: :func:`.reactivated.reactivated_members`), active again, is not disabled
     again on the plan's word alone: ``settled`` (their ``unmatched.decisions`` word) ``keep`` leaves them as they are
     (status ``guest``, nothing planned), ``deactivate`` disables them again, and without it they are held by the
-    blocking ``unmatched.reactivated`` item (:func:`.reactivated.reactivated_item`; verify18 finding 3)."""
+    blocking ``unmatched.reactivated`` item (:func:`.reactivated.reactivated_item`; verify18 finding 3). A guest made
+    after SCIM's set-up or the IdP export's newest record (``new_item``, their blocking ``unmatched.new_member``:
+    :func:`planner.rules.unmatched.new_guest_item`) is decided the same way: ``keep`` leaves them, ``deactivate``
+    disables them, and without a word the item holds them (tester19 finding 5)."""
     live = person.idp_id is not None and person.idp_id in directory.in_scope_idp_ids
     if policy.action == "convert" and live:
         return GuestDecision(person.member.member_id, PersonStatus.LINK, True, convert_action(person))
@@ -114,6 +117,10 @@ def decide_guest(person: Person, policy: Guests, directory: Directory, owner: Do
     if archived is not None and settled != "deactivate":
         return GuestDecision(person.member.member_id, PersonStatus.HELD, False, None,
                              reactivated_item(person, archived, why_disabled(policy)))
+    if new_item is not None and settled == "keep":
+        return GuestDecision(person.member.member_id, PersonStatus.GUEST, False, None)
+    if new_item is not None and settled != "deactivate":
+        return GuestDecision(person.member.member_id, PersonStatus.HELD, False, None, new_item)
     return GuestDecision(person.member.member_id, PersonStatus.GUEST_DISABLED, False,
                          disable_action(person, owner), disabled_with_idp_user_item(person) if live else None)
 

@@ -61,7 +61,9 @@ from ..address_patterns import KEY_WORDS, PatternMatch, address_differences, pat
 from ..directory import (
     PROTECTED_BECAUSE, PROTECTED_MOVE, Directory, Person, PersonStatus, idp_is_active, made_after, newest_record,
 )
-from ..model import Action, ActionKind, ItemEvidence, ReviewItem, ScimUser, email_key, outside_words
+from ..model import (
+    Action, ActionKind, ItemEvidence, ReviewItem, ScimUser, SigmaMember, email_key, outside_words,
+)
 from ..payloads import UNSET, ArchiveAfter, DeactivateBefore, DeactivateEvidence, MemberRef
 from ..policy import Policy, PolicyPattern, compile_pattern
 from ..sources.values import change_time, year_last_span
@@ -308,15 +310,20 @@ def settings(policy: Policy, directory: Directory) -> UnmatchedSettings:
         idp_suspended=section.idp_suspended,
         idp_format=directory.idp_format,
         second_accounts=second_accounts(policy, directory),
-        new_member_dates=NewMemberDates(
-            directory.scim.set_up_by, newest_record(directory.idp_users.values()),
-            frozenset(directory.scim.users) | frozenset(directory.scim.without_external_id)),
+        new_member_dates=new_member_dates(directory),
         pre_scim=directory.scim.pre_scim,
         provisioning_admin=provisioning_admin(policy, directory),
         reactivated=reactivated_members(directory),
         outside_groups=outside_groups(directory),
         individual_assignments=policy.scope.individual_assignments,
     )
+
+
+def new_member_dates(directory: Directory) -> NewMemberDates:
+    """The :class:`NewMemberDates` of ``directory``: SCIM's set-up, the IdP export's newest record and the members
+    Sigma's SCIM state settles, read once per plan by this family and by the guests' (:func:`new_guest_item`)."""
+    return NewMemberDates(directory.scim.set_up_by, newest_record(directory.idp_users.values()),
+                          frozenset(directory.scim.users) | frozenset(directory.scim.without_external_id))
 
 
 def outside_groups(directory: Directory) -> dict[str, tuple[str, ...]]:
@@ -369,7 +376,8 @@ def decision_uses(policy: Policy, directory: Directory, decisions: Iterable[Unma
     them is settled); a guest a run archived, active again (:mod:`.reactivated`), is asked the same question: the
     entry settles whether the guest is disabled again; a member archived or deactivated by hand since an applied
     plan saw them active (:func:`.reactivated.archived_by_hand`) is settled by ``keep`` only (another word is
-    reported unused, and they stay held). An entry naming no member is
+    reported unused, and they stay held); so is a guest made later than SCIM's set-up or the IdP export's newest
+    record (:func:`new_guest_item`). An entry naming no member is
     :mod:`.policy_refs`'. A ``linking.duplicates: deactivate`` entry deciding a member (rule ``linking.duplicates``)
     is reported too, and each ``linking.second_accounts`` entry: it settles the member a userName change left
     behind (rule ``linking.second_accounts``), else nothing."""
@@ -379,6 +387,8 @@ def decision_uses(policy: Policy, directory: Directory, decisions: Iterable[Unma
     statuses = {p.member.member_id: p.status for p in people if p.member is not None}
     again = reactivated_members(directory)  # a guest a run disabled is asked too (:mod:`.reactivated`)
     by_hand = archived_by_hand(directory)  # a member archived by hand since an applied plan (:mod:`.reactivated`)
+    dates = new_member_dates(directory)  # and a guest made later (new_guest_item)
+    members = {p.member.member_id: p.member for p in people if p.member is not None}
     uses = []
     for ref, what in policy.unmatched.decisions.items():
         mid = directory.find_member_id(ref)
@@ -400,6 +410,9 @@ def decision_uses(policy: Policy, directory: Directory, decisions: Iterable[Unma
         elif mid in again and statuses.get(mid) in (PersonStatus.GUEST, PersonStatus.GUEST_DISABLED):
             uses.append(EntryUse("unmatched.decisions", ref, f"{what} guest {mid}, archived by a run and active "
                                  "again (unmatched.reactivated)"))
+        elif statuses.get(mid) in (PersonStatus.GUEST, PersonStatus.GUEST_DISABLED) and (
+                made := created_later(members[mid], dates)):
+            uses.append(EntryUse("unmatched.decisions", ref, f"{what} guest {mid}, {made} (unmatched.new_member)"))
         else:
             status = statuses.get(mid)
             why = (f"member {mid} is {d.kind.value}, which {d.rule} decides" if d is not None else
@@ -439,15 +452,26 @@ def made_later(person: Person, dates: NewMemberDates) -> str:
     whole and in any zone (:func:`planner.sources.values.year_last_span`), is before each known date: then it is
     not new (an Excel re-save of a members CSV otherwise held every unmatched member once the IdP export was
     dated by its newest record: tester17 findings 3 and 11)."""
-    if person.status is not PersonStatus.UNMATCHED or person.member_id in dates.scim_settled:
+    if person.status is not PersonStatus.UNMATCHED:
         return ""
-    created = change_time(person.member.created_at)
-    if created is None and person.member.created_at and (dates.scim_set_up_by or dates.export_newest):
-        if made_before_all(person.member.created_at, (dates.scim_set_up_by, dates.export_newest)):
+    return created_later(person.member, dates)
+
+
+def created_later(member: SigmaMember, dates: NewMemberDates) -> str:
+    """The dates rule of :func:`made_later` read on ``member``'s ``createdAt`` alone, whatever the member's status:
+    ``made 2026-12-07T19:18:23Z, after SCIM was set up (by 2026-12-07T19:17:50Z)``, or the words saying it cannot be
+    told, or ``""`` (not later, or a member whose deactivation Sigma's SCIM state settles). One mechanism for an
+    unmatched internal member (:data:`NEW_MEMBER`) and an active guest the plan would disable
+    (:func:`new_guest_item`, tester19 finding 5: a guest invited by hand between waves was disabled in silence)."""
+    if member.member_id in dates.scim_settled:
+        return ""
+    created = change_time(member.created_at)
+    if created is None and member.created_at and (dates.scim_set_up_by or dates.export_newest):
+        if made_before_all(member.created_at, (dates.scim_set_up_by, dates.export_newest)):
             return ""
         since = [f"after SCIM was set up (by {dates.scim_set_up_by})"] if dates.scim_set_up_by else []
         since += [f"after the IdP export's newest record ({dates.export_newest})"] if dates.export_newest else []
-        return (f"its createdAt {person.member.created_at!r} cannot be read, so whether it was made "
+        return (f"its createdAt {member.created_at!r} cannot be read, so whether it was made "
                 f"{' or '.join(since)} cannot be told")
     later = []
     if made_after(created, dates.scim_set_up_by):
@@ -673,6 +697,21 @@ def new_member_item(person: Person, config: UnmatchedSettings) -> ReviewItem:
                         "linking.scim_state_conflicts takes them as provisioned and deactivates them through SCIM")
         choices.append(provisioned_entry(listed.user_name))
         notes.append(provisioned_entry_note(config.owner.email, config.provisioning_admin.email))
+    return new_member_review(
+        person, dates,
+        f"{member.email}: {why_unmatched(person)}, {made_later(person, dates)}: made by hand on purpose "
+        "(a service account, a contractor, a break-glass admin) or after the export was taken, so it is "
+        "not deactivated on the export's silence; decide whether to keep or deactivate this member (if the "
+        "IdP provisioned them, export the IdP again and plan again)" + listed_words,
+        yaml_snippet(*choices, notes=notes))
+
+
+def new_member_review(person: Person, dates: NewMemberDates, message: str, resolution: str) -> ReviewItem:
+    """A blocking ``unmatched.new_member`` item about ``person``'s member (:func:`new_member_item`,
+    :func:`new_guest_item`) with ``message`` and ``resolution``; evidence: ``kind``, ``memberType``, ``userKind``,
+    ``createdAt`` and the dates it is later than (``scimSetUpBy``, ``exportNewest``; both when ``createdAt`` cannot
+    be read)."""
+    member = person.member
     created = change_time(member.created_at)
     unreadable = created is None and bool(member.created_at)
     return make_review(
@@ -680,10 +719,7 @@ def new_member_item(person: Person, config: UnmatchedSettings) -> ReviewItem:
         member.member_id,
         blocking=True,
         subject=person_ref(member_id=member.member_id, email=member.email),
-        message=(f"{member.email}: {why_unmatched(person)}, {made_later(person, dates)}: made by hand on purpose "
-                 "(a service account, a contractor, a break-glass admin) or after the export was taken, so it is "
-                 "not deactivated on the export's silence; decide whether to keep or deactivate this member (if the "
-                 "IdP provisioned them, export the IdP again and plan again)" + listed_words),
+        message=message,
         rule=NEW_MEMBER,
         evidence=ItemEvidence(
             kind=person.status.value, member_type=member.member_type, user_kind=member.user_kind,
@@ -692,8 +728,34 @@ def new_member_item(person: Person, config: UnmatchedSettings) -> ReviewItem:
                 unreadable or made_after(created, dates.scim_set_up_by)) else UNSET,
             export_newest=dates.export_newest if dates.export_newest and (
                 unreadable or made_after(created, dates.export_newest)) else UNSET),
-        resolution=yaml_snippet(*choices, notes=notes),
+        resolution=resolution,
     )
+
+
+def new_guest_item(person: Person, dates: NewMemberDates, why: str, owner: DocumentOwner) -> ReviewItem | None:
+    """The blocking ``unmatched.new_member`` item of an active guest the guests' family would disable (``why``:
+    :func:`planner.rules.guests.why_disabled`) whose ``createdAt`` is later than SCIM's set-up or the IdP export's
+    newest record (:func:`created_later`): a partner invited by hand between waves, whom neither the policy's
+    ``guests`` section nor ``preflight.guests_informed`` (both written before them) speaks for, so they are not
+    disabled, their documents moved to ``owner``, on that word (tester19 finding 5; the same rule as an internal
+    member's). Settled per guest by ``unmatched.decisions``: ``keep`` (nothing is planned for them) or
+    ``deactivate`` (``members.disable_guest``). ``None`` when the guest is not new. Evidence as
+    :func:`new_member_review`."""
+    made = created_later(person.member, dates)
+    if not made:
+        return None
+    member = person.member
+    return new_member_review(
+        person, dates,
+        f"{member.email}: {why}; {made}: invited by hand on purpose (a partner, a contractor) after the policy's "
+        "guests section and preflight.guests_informed were written, so it is not disabled on their word; decide "
+        "whether to keep or disable this guest",
+        yaml_snippet(
+            {"unmatched": {"decisions": {member.email: "keep"}}},
+            {"unmatched": {"decisions": {member.email: "deactivate"}}},
+            notes=["keep: nothing is planned for them; deactivate: members.disable_guest, their documents going to "
+                   "the document owner" + (f" ({owner.email})" if owner.member_id and owner.email else "")
+                   + " (tell them first)"]))
 
 
 def unclean_address_item(person: Person, config: UnmatchedSettings) -> ReviewItem:
