@@ -77,17 +77,27 @@ def seen_archived(directory: Directory) -> Mapping[str, AppliedSeen]:
     read Sigma: a human reactivated them between the waves (tester19 finding 7: laura.bianchi@, archived since 2021
     and left alone by v1.json, reactivated by hand, was deactivated again by the re-plan, 0 blocking). Empty without
     ``--applied``."""
+    return changed_by_hand(directory, active_now=True)
+
+
+def changed_by_hand(directory: Directory, active_now: bool) -> Mapping[str, AppliedSeen]:
+    """memberId -> how the plan given to ``plan --applied`` that read Sigma last saw each member
+    (:attr:`planner.directory.Directory.applied_seen`) whose state the export lists flipped since: seen archived or
+    inactive and now active (``active_now``), or seen active and now archived or inactive, unless a run of the plans
+    given made that very change, through the REST API (:attr:`~planner.directory.Directory.applied_archives`: an
+    archive, or ``members.reactivate``) or by writing ``active`` through SCIM, at or after that plan read Sigma: a
+    human's change between the waves (:func:`seen_archived`, :func:`archived_by_hand`). Empty without ``--applied``."""
     found = {}
     members, archives, written = directory.members, directory.applied_archives, directory.scim.written
     for mid, seen in directory.applied_seen.items():
         member = members.get(mid)
-        if member is None or not member.is_active or seen.active:
+        if member is None or member.is_active is not active_now or seen.active is active_now:
             continue
         last = archives.get(mid)
-        if last is not None and not last.archived and last.at[:19] >= seen.at[:19]:
+        if last is not None and last.archived is not active_now and last.at[:19] >= seen.at[:19]:
             continue
         scim = written.get((mid, "active"))
-        if scim is not None and scim.value is True and scim.at[:19] >= seen.at[:19]:
+        if scim is not None and scim.value is active_now and scim.at[:19] >= seen.at[:19]:
             continue
         found[mid] = seen
     return found
@@ -160,22 +170,7 @@ def archived_by_hand(directory: Directory) -> Mapping[str, AppliedSeen]:
     wrote ``active: false`` last through SCIM (:attr:`planner.directory.ScimState.written`), at or after that plan read
     Sigma (a run's change of state before it is what that plan saw): a human's change since (module docstring). Empty
     without ``--applied``."""
-    if not directory.applied_seen:
-        return {}
-    found = {}
-    members, archives, written = directory.members, directory.applied_archives, directory.scim.written
-    for mid, seen in directory.applied_seen.items():
-        member = members.get(mid)
-        if member is None or member.is_active or not seen.active:
-            continue
-        last = archives.get(mid)
-        if last is not None and last.archived and last.at[:19] >= seen.at[:19]:
-            continue
-        scim = written.get((mid, "active"))
-        if scim is not None and scim.value is False and scim.at[:19] >= seen.at[:19]:
-            continue
-        found[mid] = seen
-    return found
+    return changed_by_hand(directory, active_now=False)
 
 
 def hand_change(person: Person) -> str:
