@@ -727,7 +727,9 @@ def sandbox_okta_command(seed_dir: str | None, port: int, token: str | None) -> 
 
     from .resources import data_dir
     from .sandbox.idp.okta import OktaEmulator, load_seed, okta_banner
+    from .sandbox.server import interrupt_on_signals
 
+    interrupt_on_signals()  # stops on SIGTERM, and on SIGINT even as a background job (was: SIGINT ignored there)
     seed = load_seed(seed_dir or data_dir("samples") / "acme" / "okta")
     emulator = OktaEmulator(seed, token=token, port=port)
     try:

@@ -37,6 +37,16 @@ from .serving import LocalServer
 from .state import SandboxState
 
 
+
+def interrupt_on_signals() -> None:
+    """From the main thread, turn SIGINT and SIGTERM into KeyboardInterrupt, SIGINT even when the shell started the
+    process with it ignored (a background job of a non-interactive shell inherits SIGINT ignored, POSIX
+    "Shell Command Language" 2.11): what every serving command (``sandbox serve``, ``sandbox okta``) stops on. No-op
+    from another thread (``signal.signal`` accepts the main thread only)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+
 class SandboxServer:
     """A seeded Sigma emulator (REST v2 + SCIM 2.0) on ``127.0.0.1`` (see the module docstring).
 
@@ -189,9 +199,7 @@ class SandboxServer:
         From the main thread, SIGINT and SIGTERM are both turned into
         KeyboardInterrupt (SIGINT even when the shell started us with it ignored).
         """
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-            signal.signal(signal.SIGTERM, signal.default_int_handler)
+        interrupt_on_signals()
         self.start()
         try:
             self._http.wait()
