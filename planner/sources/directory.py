@@ -448,9 +448,11 @@ class DirectoryBuilder:
     def answered_at(self, group_id: str, source: SourceRef) -> None:
         """Record that group ``group_id``'s members were saved at ``source`` (its first answer is kept), so that
         :meth:`identical_answers` compares them with the other groups': a members answer or file read through
-        :meth:`group_for_key`, a SCIM Group's ``members`` attribute of an IdP export (RFC 7643 §4.2), the first
-        ``groups`` cell of a generic CSV naming it. Any of them may hold another group's members pasted over its
-        own (tester18 finding 1; docs/formats.md §0.9 "Copied answers")."""
+        :meth:`group_for_key`, a SCIM Group's ``members`` attribute of an IdP export (RFC 7643 §4.2). Any of them
+        may hold another group's members pasted over its own (tester18 finding 1; docs/formats.md §0.9 "Copied
+        answers"). A generic CSV's ``groups`` cells are not recorded: each row names its own user's groups, so
+        there is no per-group answer to copy, and two groups every row names together are equal groups (tester20
+        finding 1: the check held 4 actions of an export that cannot hold a copy)."""
         self._answer_at.setdefault(group_id, source)
 
     def identical_answers(self) -> list[GroupAnswerDoubt]:

@@ -546,7 +546,6 @@ def _add_typed_groups(builder: DirectoryBuilder, cells: list[GroupCell]) -> None
             group_id = chosen[typed_team_name_key(name)]
             if not builder.has_group(group_id):
                 builder.add_group(group_id, group_id, source=ref)
-            builder.answered_at(group_id, ref)  # its cells are its members answer (the first kept): compared
             builder.add_member(group_id, user_id, "user")
     for key, found in spellings.items():
         if len(found) > 1:
