@@ -220,6 +220,7 @@ class DirectoryBuilder:
         self._listed: dict[str, _Listed] = {}
         self._disagree: dict[str, list[str]] = {}
         self._unlisted: dict[str, list[SourceRef]] = {}  # group key -> where members answers name it
+        self._nested_unlisted: dict[str, SourceRef] = {}  # member groups no groups file lists -> where first named
         self._shared_name: set[str] = set()  # groups whose members answer a display name they share named
         self._reported: set[tuple[str, str, str]] = set()  # (code, file, location) said once (:meth:`_first_time`)
 
@@ -334,6 +335,22 @@ class DirectoryBuilder:
 
     def has_group(self, group_id: str) -> bool:
         return group_id in self._groups
+
+    def nested_group(self, child_id: str, name: str, source: SourceRef, *, by_name: bool = True) -> str:
+        """The id of the group a members answer at ``source`` lists as a member (a nested group: ``child_id``, and
+        ``name``, its displayName or address, or ``""``): a group of the export by id, else by ``name`` when
+        ``by_name`` (:meth:`group_key`; Graph answers name groups by id only). Else the group is made here, with no
+        members, and recorded: unless its own members answer is read too (in any order), :meth:`build` reports it
+        ``incomplete-nested-group``, so the plan holds what it feeds (``inputs.truncated``): its members are
+        unknown, not none. One rule for every format that nests groups (Google ``type: GROUP``, Entra's
+        ``Member type`` Group and Graph's ``#microsoft.graph.group``; tester20 finding 3: Google made such a
+        group empty in silence, and the people it held in an account-type group lost their type)."""
+        child = child_id if child_id in self._groups else (self.group_key(name or child_id) if by_name else None)
+        if child is None:
+            child = child_id or name
+            self.add_group(child, name or child, source=source)
+            self._nested_unlisted.setdefault(child, source)
+        return child
 
     def group_key(self, key: str) -> str | None:
         """The id of the group that ``key`` names: its id, else its display name or email (case-insensitive, unique)."""
@@ -625,6 +642,21 @@ class DirectoryBuilder:
                 "no members)" + self._second_downloads(groups),
             )
 
+    def _report_nested_unlisted(self) -> None:
+        """One ``incomplete-nested-group`` warning per members file that lists nested groups :meth:`nested_group`
+        made, whose own members answer was never read: their members are unknown, not none."""
+        by_file: dict[str, list[tuple[str, SourceRef]]] = {}
+        for group_id, source in self._nested_unlisted.items():
+            if group_id not in self._answered:
+                by_file.setdefault(source.file, []).append((group_id, source))
+        for file, found in by_file.items():
+            names = [repr(self._groups[g].display_name) for g, _ in found]
+            self.findings.warning(
+                "incomplete-nested-group", file, found[0][1].location, "members",
+                f"{len(found)} nested group(s) listed as members here are in no groups file and have no members "
+                f"answer of their own ({_first(names)}): their members are unknown, not none; export those groups "
+                "and their members too")
+
     def _second_downloads(self, groups: Sequence[_Group]) -> str:
         """``"; 'Sigma-Build (1).csv' looks like ..."`` for a members file named by no group whose name is a
         missing group's name plus a browser's second-download counter (``Sigma-Build (1).csv``, tester6
@@ -793,6 +825,7 @@ class DirectoryBuilder:
         """The directory, with members resolved and dangling ones reported (see the module docstring)."""
         self._report_id_white_space()
         self._report_unanswered()
+        self._report_nested_unlisted()
         self._report_unlisted_groups()
         self._report_count_gaps()
         self._report_disagreements()

@@ -449,7 +449,7 @@ def _members_csv(path: Path, builder: DirectoryBuilder, findings: Findings, *, u
     names = table.get_or_empty("displayName")
     types = table.get_or_empty("memberType")
     mails = table.get_or_empty("mail")
-    added, incomplete, ignored = [], [], MemberTypes(NON_USER_MEMBER_TYPES)
+    added, ignored = [], MemberTypes(NON_USER_MEMBER_TYPES)
     kind_of = {t: member_type_word(t) for t in set(types)}
     users: list[str] = []
     untyped: list[str] = []
@@ -484,12 +484,7 @@ def _members_csv(path: Path, builder: DirectoryBuilder, findings: Findings, *, u
         elif kind == "":
             untyped.append(member_id)
         elif kind == "group":
-            child = member_id if builder.has_group(member_id) else builder.group_key(names[row] or member_id)
-            if child is None:
-                child = member_id
-                builder.add_group(child, names[row] or member_id, source=table.ref(row))
-                incomplete.append(names[row] or member_id)
-            builder.add_member(group_id, child, "group")
+            builder.add_member(group_id, builder.nested_group(member_id, names[row], table.ref(row)), "group")
             nested += 1
         elif kind in CONTACT_MEMBER_TYPES and fast_email_key(mails[row]):
             builder.outside(member_id, mails[row])  # a mail contact by its address: as in a Graph answer (§3b)
@@ -506,12 +501,6 @@ def _members_csv(path: Path, builder: DirectoryBuilder, findings: Findings, *, u
             "which is therefore "
             "incomplete (downloaded without disabled users, or cut?): their enabled state is unknown, so they are "
             "held (no action for them); download the users again, all of them",
-        )
-    if incomplete:
-        findings.warning(
-            "incomplete-nested-group", path, "", "Member type",
-            f"nested group(s) {', '.join(repr(n) for n in incomplete[:5])} of {path.stem!r} have no "
-            "members file; their members are unknown",
         )
     ignored.report(path, table.header("memberType"), findings)
     builder.inputs.append(table.file.input_file("entra.group_members", count))
@@ -718,11 +707,8 @@ def _graph_answer(
             builder.add_member(group_id, member_id, "user")
             listing.users[member_id] = None
         elif odata == "group":
-            if not builder.has_group(member_id):
-                builder.add_group(member_id, as_text(rec.get("displayName")) or member_id,
-                                  source=SourceRef(file, where))
-                tally["incomplete"].append(as_text(rec.get("displayName")) or member_id)
-            builder.add_member(group_id, member_id, "group")
+            builder.add_member(group_id, builder.nested_group(member_id, as_text(rec.get("displayName")),
+                                                             SourceRef(file, where), by_name=False), "group")
             listing.groups[member_id] = None
         elif odata in CONTACT_MEMBER_TYPES and fast_email_key(as_text(rec.get("mail"))):
             # a mail contact, by its address (§3e): never provisioned by Entra ID, like a Google EXTERNAL member one
@@ -767,16 +753,12 @@ def _graph_report(path: Path, users_file: str, tally: dict[str, Any], findings: 
                          "in this users file, which is therefore "
                          "incomplete: their accountEnabled is unknown, so they are held (no action for them); "
                          "export the users again, all of them")
-    if tally["incomplete"]:
-        findings.warning("incomplete-nested-group", path, "", "members",
-                         f"nested group(s) {', '.join(repr(n) for n in tally['incomplete'][:5])} are not "
-                         "in the groups file and have no members file; their members are unknown")
     tally["ignored"].report(path, "@odata.type", findings)
     _report_rebuilt(path, tally["counters"], findings)
 
 
 def _new_tally() -> dict[str, Any]:
-    return {"withheld": [], "added": [], "incomplete": [], "ignored": MemberTypes(NON_USER_MEMBER_TYPES),
+    return {"withheld": [], "added": [], "ignored": MemberTypes(NON_USER_MEMBER_TYPES),
             "counters": {"rebuilt": 0}}
 
 

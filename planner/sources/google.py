@@ -330,11 +330,7 @@ def _api_answer(
                     builder.outside(member_id, email)
             builder.add_member(group_id, member_id, "user")
         elif kind == "GROUP":
-            child = member_id if builder.has_group(member_id) else builder.group_key(email or member_id)
-            if child is None:
-                child = member_id or email
-                builder.add_group(child, email or child, source=SourceRef(file, where))
-            builder.add_member(group_id, child, "group")
+            builder.add_member(group_id, builder.nested_group(member_id, email, SourceRef(file, where)), "group")
         elif kind == "EXTERNAL" and key:
             # a member from outside the domain, by its address (§4c): never provisioned by Google's SCIM app, like a
             # USER of another domain, so one of the group's outside members, named in the unknown-group-member
