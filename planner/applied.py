@@ -49,11 +49,11 @@ from .execute.history import JournalHome, plan_journals
 from .execute.resume import INTERRUPTED_ENDS, how_it_ended, resume_of, unfinished_head, unfinished_run
 from .model import (
     AppliedAction, AppliedArchive, AppliedPush, AppliedRefusal, AppliedRuns, AppliedRunTime, AppliedSeen, AppliedSetUp,
-    AppliedTeam, AppliedUnfinished, AppliedWrite, InputFile, Plan,
+    AppliedTeam, AppliedTeamSeen, AppliedUnfinished, AppliedWrite, InputFile, Plan, TeamFingerprint,
 )
 from .payloads import (
     Action, MembersReactivate, ScimCreateGroup, ScimDeactivateUser, ScimLinkGroup, ScimLinkUser, ScimSetAccountType, ScimSetGroupMembers,
-    UNSET,
+    UNSET, new_owner_id,
 )
 from .planfile import plan_policy, read_plan
 from .rules.reactivated import ARCHIVING_KINDS
@@ -112,8 +112,16 @@ def _archives(plan_path: str, undo: bool, actions: Iterable[Action], rows: dict[
         if ((archived or isinstance(action, MembersReactivate)) and row is not None
                 and row.state == "done" and row.outcome == "written" and row.finished_at):
             out.append(AppliedArchive(action.target.member_id, action.target.email, action.kind.value,
-                                      archived, plan_path, undo, _run_of(row.finished_at, runs), row.finished_at))
+                                      archived, plan_path, undo, _run_of(row.finished_at, runs), row.finished_at,
+                                      _new_owner(action) if archived else ""))
     return out
+
+
+def _new_owner(action: Action) -> str:
+    """Whom an archiving ``action`` gives the documents: the new owner's email its evidence names, else the
+    ``newOwnerId`` it sends, ``""`` when it names none."""
+    email = getattr(action.evidence, "new_owner_email", None)
+    return email if isinstance(email, str) and email else (new_owner_id(action) or "")
 
 
 def _teams(plan_path: str, undo: bool, actions: Iterable[Action], rows: dict[str, JournalRow],
@@ -149,16 +157,36 @@ def _pushes(plan_path: str, undo: bool, actions: Iterable[Action], rows: dict[st
     return out
 
 
+def _read_at(plan: Plan, runs: list[RunRow]) -> str:
+    """When ``plan``'s Sigma export was read (``organization.sigmaFetchedAt``), else when its first run started,
+    ``""`` when neither is known: the date of what the plan saw (:class:`~planner.model.AppliedSeen`)."""
+    fetched = plan.organization.sigma_fetched_at
+    return fetched if isinstance(fetched, str) else min((r.started_at for r in runs), default="")
+
+
 def _seen(plan_path: str, plan: Plan, runs: list[RunRow]) -> list[AppliedSeen]:
     """Each member as ``plan`` was made against it (its person rows' ``sigma_status``: every member of its Sigma
-    export, those it plans nothing for too, tester19 finding 7), dated when its Sigma export was read
-    (``organization.sigmaFetchedAt``), else when its first run started (:class:`~planner.model.AppliedSeen`)."""
-    fetched = plan.organization.sigma_fetched_at
-    at = fetched if isinstance(fetched, str) else min((r.started_at for r in runs), default="")
-    undo = bool(plan.summary.undoes)
+    export, those it plans nothing for too, tester19 finding 7), dated by :func:`_read_at`
+    (:class:`~planner.model.AppliedSeen`)."""
+    at, undo = _read_at(plan, runs), bool(plan.summary.undoes)
+    idp_at = plan.organization.idp_fetched_at
+    idp_read = "" if undo else idp_at if isinstance(idp_at, str) else plan.created_at
     return [AppliedSeen(row.member_id, row.email or "", row.sigma_status == "archived", row.sigma_status == "inactive",
-                        plan_path, undo, at)
+                        plan_path, undo, at, row.idp_id, row.member_type, idp_read)
             for row in plan.people if row.member_id is not None and row.sigma_status is not None]
+
+
+def _teams_seen(plan_path: str, plan: Plan, runs: list[RunRow]) -> list[AppliedTeamSeen]:
+    """Each team of ``plan``'s Sigma export as the plan was made against it (its team rows with a teamId: linked
+    or unmanaged, archived too; a team the plan creates has none), dated by :func:`_read_at`
+    (:class:`~planner.model.AppliedTeamSeen`)."""
+    at, undo = _read_at(plan, runs), bool(plan.summary.undoes)
+    prints = plan.fingerprints
+    return [AppliedTeamSeen(row.team_id, row.name, row.group_id if row.mode == "link" else None,
+                            row.group_name if row.mode == "link" else None, plan_path, undo, at,
+                            tuple(f.state.member_ids) if isinstance(f := prints.get("team:" + row.team_id),
+                                                                    TeamFingerprint) else None)
+            for row in plan.teams if row.team_id is not None]
 
 
 @dataclass(frozen=True)
@@ -260,6 +288,7 @@ def applied_runs(plan_paths: Iterable[str | Path], closing: RunClosing = RunClos
     archives: list[AppliedArchive] = []
     times: list[AppliedRunTime] = []
     seen: list[AppliedSeen] = []
+    teams_seen: list[AppliedTeamSeen] = []
     inputs: list[InputFile] = []
     answers: list[tuple[str, str, str]] = []  # (first run started, plan as given, its previous_scim)
     links: list[str] = []
@@ -279,6 +308,7 @@ def applied_runs(plan_paths: Iterable[str | Path], closing: RunClosing = RunClos
         archives += _archives(str(given), bool(plan.summary.undoes), plan.actions, rows, runs)
         times += _run_times(str(given), bool(plan.summary.undoes), rows, runs)
         seen += _seen(str(given), plan, runs)
+        teams_seen += _teams_seen(str(given), plan, runs)
         if not plan.summary.undoes and runs:
             answers.append((min(r.started_at for r in runs), str(given),
                             plan_policy(plan, path).preflight.previous_scim))
@@ -298,8 +328,9 @@ def applied_runs(plan_paths: Iterable[str | Path], closing: RunClosing = RunClos
     archives.sort(key=lambda a: a.at)
     times.sort(key=lambda t: t.started_at)
     seen.sort(key=lambda s: s.at)  # stable: plans of one time keep the order given
+    teams_seen.sort(key=lambda s: s.at)
     return AppliedRuns(tuple(writes), tuple(inputs), tuple(teams), tuple(refusals), set_up, tuple(pushes),
-                       tuple(unfinished), tuple(archives), tuple(notes), tuple(times), tuple(seen))
+                       tuple(unfinished), tuple(archives), tuple(notes), tuple(times), tuple(seen), tuple(teams_seen))
 
 
 def _runs_words(home: JournalHome) -> str:

@@ -33,7 +33,7 @@ import networkx as nx
 
 from .model import (
     DERIVED_EMAIL_TYPES, AppliedArchive, AppliedPush, AppliedRefusal, AppliedSeen, AppliedSetUp, AppliedTeam,
-    AppliedUnfinished, AppliedWrite, DamagedUser, Email, GroupAnswerDoubt, GroupNameDoubt, IdpGroup, IdpUser,
+    AppliedTeamSeen, AppliedUnfinished, AppliedWrite, DamagedUser, Email, GroupAnswerDoubt, GroupNameDoubt, IdpGroup, IdpUser,
     ScimGroup, ScimUser, SigmaExport, SigmaMember,
     SigmaTeam, Snapshot, TeamMembership, TransitiveDoubt, email_key, export_organization_id,
 )
@@ -434,6 +434,10 @@ class Directory:
     """Each member as the plan given to ``plan --applied`` that read Sigma last was made against it, by memberId
     (:attr:`planner.model.AppliedRuns.seen`): a member it saw active whom the export lists archived or inactive, and
     no run archived since, was archived by hand (:func:`planner.rules.reactivated.archived_by_hand`)."""
+    applied_teams_seen: Mapping[str, AppliedTeamSeen] = field(default_factory=dict)
+    """Each team as the plan given to ``plan --applied`` that read Sigma last was made against it, by teamId
+    (:attr:`planner.model.AppliedRuns.teams_seen`): a linked team the export names otherwise was renamed since
+    (:func:`planner.rules.since_applied.changes_since`)."""
 
     def pushed_member_ids(self, group_id: str) -> tuple[str, ...]:
         """The members of a group the IdP provisions when the group is assigned to the app: its
@@ -587,6 +591,7 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
         applied_unfinished=snapshot.applied.unfinished,
         applied_archives={a.member_id: a for a in snapshot.applied.archives},
         applied_seen={a.member_id: a for a in snapshot.applied.seen},
+        applied_teams_seen={t.team_id: t for t in snapshot.applied.teams_seen},
     )
 
 

@@ -766,6 +766,9 @@ class AppliedArchive(ByRun):
     undo: bool
     run: int | None
     at: str
+    new_owner: str = ""
+    """Whom an archive gave the member's documents (``newOwnerId``: the new owner's email as the plan named it, else
+    the memberId; ``""`` for a reactivation): a reactivation does not move them back (waves20 part 2)."""
 
 
 @dataclass(frozen=True)
@@ -857,11 +860,41 @@ class AppliedSeen:
     plan: str
     undo: bool
     at: str
+    idp_id: str | None = None
+    """The IdP user the plan linked the member to (its person row's ``idp_id``), ``None``: no IdP user of its export
+    matched them."""
+    member_type: str | None = None
+    """The member's account type (``memberType``) as the plan saw it; ``None`` when its row has none."""
+    idp_read_at: str = ""
+    """When the plan's IdP export was read: its ``organization.idpFetchedAt`` (a fetch-idp manifest), else when the
+    plan was made (``created_at``: the export was read no later); ``""`` for an undo plan (it reads no IdP export)."""
 
     @property
     def active(self) -> bool:
         """Whether the plan saw the member active (neither archived nor inactive)."""
         return not (self.archived or self.inactive)
+
+
+@dataclass(frozen=True)
+class AppliedTeamSeen:
+    """A team as a plan given to ``plan --applied`` was made against it (its team row): the ``team_id``, the
+    ``name`` it had, the IdP group the plan gave it (``group_id``, ``group_name``; ``None`` for a team the plan left
+    unmanaged), the ``plan`` file as given, whether it is an undo plan (``undo``) and ``at``, dated as
+    :class:`AppliedSeen`. The plan read last holds for a team
+    (:attr:`planner.directory.Directory.applied_teams_seen`); a linked team the re-plan's export names otherwise,
+    not by the group's push, was renamed by hand (:func:`planner.rules.since_applied.changes_since`, waves20
+    part 1)."""
+
+    team_id: str
+    name: str
+    group_id: str | None
+    group_name: str | None
+    plan: str
+    undo: bool
+    at: str
+    member_ids: tuple[str, ...] | None = None
+    """The team's members (memberIds, sorted) as the plan's fingerprint of it records them (``teams:<teamId>``: a
+    team the plan acted on), ``None`` for a team it has no fingerprint of."""
 
 
 @dataclass(frozen=True)
@@ -982,6 +1015,8 @@ class AppliedRuns:
     seen: tuple[AppliedSeen, ...] = ()
     """Each member as each plan given was made against it (its fingerprints), the plans in the order they read
     Sigma (:attr:`AppliedSeen.at`): what a re-plan compares the export with to tell a human's change since."""
+    teams_seen: tuple[AppliedTeamSeen, ...] = ()
+    """Each team as each plan given was made against it (its team rows), in the order of :attr:`seen`."""
 
 
 @dataclass(frozen=True)

@@ -165,7 +165,7 @@ from .policy import PatternTimeout, Policy, group_pattern_matcher
 from .rules import (
     Outcome, account_types, app_assignment, duplicates, examples, guards, guests, inputs, linking, organization,
     policy_entries, policy_refs, preflight, reactivated, refusals, repeated_people, scim_state, scim_values, scope,
-    teams, unfinished_runs, unmatched,
+    since_applied, teams, unfinished_runs, unmatched,
     user_name_mapping,
 )
 from .directory import Directory, Person, PersonStatus, build_directory
@@ -406,6 +406,9 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     pending = guests.invitation_pending_items(people, actions, policy.guests, directory)
     outcome.review_items.extend(pending)
     outcome.uses.extend(guests.invitation_pending_uses(policy.guests, directory, pending))
+    if directory.applied_seen or directory.applied_teams_seen:  # plan --applied: what it sets back of a human's
+        outcome.review_items.extend(since_applied.reverted_items(since_applied.changes_since(directory), actions,
+                                                                 directory))
     outcome.review_items.extend(unfinished_runs.unfinished_run_items(directory.applied_unfinished))
     outcome.uses.extend(unfinished_runs.closed_run_uses(directory.applied_unfinished))
     outcome.review_items.extend(user_name_mapping.mapping_items(directory, actions, policy.linking.scim_user_name))
@@ -789,7 +792,7 @@ def fold_teams(policy: Policy, directory: Directory, people: tuple[Person, ...],
         outcome.actions.extend(decision.actions)
         outcome.review_items.extend(decision.review_items)
     outcome.uses.extend(teams.confirmation_uses(team_policy, directory,
-                                                (i for decision in decisions for i in decision.review_items)))
+                                                [*items, *(i for decision in decisions for i in decision.review_items)]))
     joining = {push: joins for decision in decisions for push, joins in decision.joining.items()}
     return teams.sorted_rows(row for decision in decisions for row in decision.rows), joining
 

@@ -42,7 +42,7 @@ from ..matching import (PINNED_KEYS, PLUS_TAG, AmbiguousGroup, IdentityGraph, Ne
                         member_attribute, new_accounts)
 from ..near_addresses import NEAR_REASONS, is_look_alike, letters_outside_ascii, near_keys, near_reason
 from ..model import (
-    DERIVED_EMAIL_TYPES, SCHEDULER_ROBOT_EMAIL, Action, ActionKind, AppliedSeen, IdpUser, ItemEvidence, ItemRef,
+    DERIVED_EMAIL_TYPES, SCHEDULER_ROBOT_EMAIL, Action, ActionKind, AppliedArchive, AppliedSeen, IdpUser, ItemEvidence, ItemRef,
     NameHint, ReviewItem, ScimUser, SigmaMember, email_key,
 )
 from ..policy import NEVER, Guests, Linking, Policy, UserNameGuard
@@ -66,7 +66,7 @@ from ..payloads import (
     SetEmailEvidence,
 )
 from .address_takeover import creation_gap, member_created, takeover_items, user_created
-from .reactivated import archived_by_hand, archived_by_hand_item, decided
+from .reactivated import archived_by_hand, archived_by_hand_item, decided, incomplete_export_item, missed_by_export
 from .policy_entries import EntryUse
 from .examples import example_order, member_status, team_counts, unsafe_example
 from .idp_status import inactive_because
@@ -1467,18 +1467,26 @@ def _invalid_item(directory: Directory, member_id, idp_id, sent, resolution, *, 
 
 def rehire_item(person: Person, directory: Directory) -> ReviewItem:
     """Blocking ``linking.rehire``: an active IdP user matches an archived or inactive member
-    (``linking.archived_members``); reactivating brings their documents back."""
+    (``linking.archived_members``). A member a run of a plan given to ``plan --applied`` archived (:func:`run_archive`)
+    is named with that run and the documents' new owner, with whom a reactivation leaves them (tester19 findings 1
+    and 3: "their documents come back" is not so after an archive with ``newOwnerId``)."""
     member, mid, iid = person.member, person.member_id, person.idp_id
     state = "archived" if member.is_archived else "inactive"
+    archive = run_archive(person, directory)
+    if archive is None:
+        message = (f"active IdP user {iid} matches {state} member {member.email!r}: reactivate the member "
+                   "(their documents come back) or decide otherwise")
+    else:
+        owner = archive.new_owner or "the new owner that run named"
+        message = (f"active IdP user {iid} matches {state} member {member.email!r}, whom {archive.words()} archived "
+                   f"({archive.kind}) giving their documents to {owner}: reactivate the member (their documents "
+                   f"stay with {owner}; move them back by hand) or decide otherwise")
     return make_review(
         "linking.rehire",
         mid,
         blocking=True,
         subject=person_ref(member_id=mid, email=member.email, idp_id=iid, user_name=directory.scim_user_names[iid]),
-        message=(
-            f"active IdP user {iid} matches {state} member {member.email!r}: reactivate the member "
-            "(their documents come back) or decide otherwise"
-        ),
+        message=message,
         rule="linking.archived_members",
         evidence=ItemEvidence(linked_by=person.link.key, is_archived=member.is_archived, is_inactive=member.is_inactive),
         resolution=yaml_snippet(
@@ -1656,7 +1664,9 @@ def link_actions(people: Iterable[Person], directory: Directory, user_types: Map
     shapes are in docs/policy.md
     ("Actions"). Review items: one ``linking.unclean_sigma_email`` per ``members.set_email`` that cleans a
     member's email (:func:`cleans_sigma_email`), so the item describes an action the plan holds (was:
-    raised before the holds, it promised a set_email to a person later held: tester10 finding 15).
+    raised before the holds, it promised a set_email to a person later held: tester10 finding 15); one informational
+    ``applied.idp_export_incomplete`` per reactivation of a member a run archived on the silence of an IdP export that
+    missed their IdP user (:func:`.reactivated.incomplete_export_item`, tester19 finding 3).
     """
     frees = frees or {}
     lost = lost_candidates(rivals)
@@ -1674,6 +1684,9 @@ def link_actions(people: Iterable[Person], directory: Directory, user_types: Map
             links.extend(person_link_actions(p, directory, user_types.get(p.person), frees, lost))
             if cleans_sigma_email(p):
                 cleaned.append(unclean_email_item(p))
+            if p.status is _REACTIVATE and (archive := run_archive(p, directory)) is not None and (
+                    seen := missed_by_export(p, directory)) is not None:
+                cleaned.append(incomplete_export_item(p, archive, seen, directory))
         elif p.status is create and p.idp_user is not None:
             creates.append(create_user_action(p, user_types.get(p.person), frees,
                                               create_reason(p, directory, linked_to, never, frees)))
@@ -1696,7 +1709,7 @@ def person_link_actions(person: Person, directory: Directory, user_type: str | N
     requires = []
     actions = []
     if person.status is _REACTIVATE:
-        actions.append(reactivate_action(person))
+        actions.append(reactivate_action(person, run_archive(person, directory)))
         requires.append(action_id(ActionKind.MEMBERS_REACTIVATE, mid))
     if person.converted:
         requires.append(action_id(ActionKind.MEMBERS_CONVERT_GUEST, mid))
@@ -1715,11 +1728,28 @@ def person_link_actions(person: Person, directory: Directory, user_type: str | N
     return tuple(actions)
 
 
-def reactivate_action(person: Person) -> Action:
+def run_archive(person: Person, directory: Directory) -> AppliedArchive | None:
+    """The archive by a run of a plan given to ``plan --applied`` that left ``person``'s member archived (the last
+    REST archive or reactivation of theirs by those runs is an archive, :attr:`Directory.applied_archives`), ``None``
+    when no run archived them last."""
+    archive = directory.applied_archives.get(person.member.member_id)
+    return archive if archive is not None and archive.archived else None
+
+
+def reactivate_action(person: Person, archive: AppliedArchive | None = None) -> Action:
     """``members.reactivate`` of an archived or inactive member an active IdP user links to again
-    (``linking.archived_members``)."""
+    (``linking.archived_members``). ``archive``: the run of an applied plan that archived them
+    (:func:`run_archive`): the reason names it and the documents' new owner, whom a reactivation does not move them
+    back from (tester19 finding 3: the reason said "is active again", nothing about run 2 having moved Wendy's
+    workbooks to tomasz.nowak@)."""
     member, user = person.member, person.idp_user
     archived = bool(member.is_archived)
+    reason = (f"reactivate: the member is {'archived' if archived else 'inactive'} in Sigma and IdP user {user.id} "
+              f"({user.user_name or ''}) is active and in scope")
+    if archive is not None:
+        owner = archive.new_owner or "the new owner that run named"
+        reason += (f"; {archive.words()} archived them ({archive.kind}) and gave their documents to {owner}: they "
+                   f"stay with {owner} (a reactivation does not move them back; move them back by hand)")
     return make_action(
         ActionKind.MEMBERS_REACTIVATE,
         member.member_id,
@@ -1727,8 +1757,7 @@ def reactivate_action(person: Person) -> Action:
         before=ArchivedState(is_archived=True) if archived else ArchivedState(is_inactive=True),
         after=ArchivedState(is_archived=False) if archived else ArchivedState(is_inactive=False),
         rule="linking.archived_members",
-        reason=(f"reactivate: the member is {'archived' if archived else 'inactive'} in Sigma and IdP user {user.id} "
-                f"({user.user_name or ''}) is active and in scope"),
+        reason=reason,
         evidence=ReactivateEvidence(key=person.link.key),
     )
 

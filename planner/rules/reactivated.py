@@ -197,3 +197,49 @@ def archived_by_hand_item(person: Person, seen: AppliedSeen, would: str) -> Revi
         "Sigma app's assignment), or, if it was a mistake, reactivate the member in Sigma and fetch again",
         decision(person, "keep"),
         notes=[f"keep the member {state}, as it is in Sigma (nothing is planned for them):"])
+
+
+INCOMPLETE_EXPORT = "applied.idp_export_incomplete"
+"""The rule and item code of a member a run archived on the silence of an IdP export that missed their IdP user
+(:func:`incomplete_export_item`)."""
+
+
+def missed_by_export(person: Person, directory: Directory) -> AppliedSeen | None:
+    """How the plan given to ``plan --applied`` that read Sigma last saw ``person``'s member, when its IdP export
+    missed their IdP user: no IdP user of it matched the member (its person row has no ``idp_id``), yet the IdP user
+    that matches them now was created before that export was read (:attr:`~planner.model.AppliedSeen.idp_read_at`;
+    both ISO 8601 UTC, compared to the second). ``None`` otherwise, or when either date is unknown."""
+    seen = directory.applied_seen.get(person.member.member_id)
+    user = person.idp_user
+    if seen is None or seen.idp_id is not None or not seen.idp_read_at or user is None or not user.created:
+        return None
+    return seen if user.created[:19] < seen.idp_read_at[:19] else None
+
+
+def incomplete_export_item(person: Person, archive: AppliedArchive, seen: AppliedSeen,
+                           directory: Directory) -> ReviewItem:
+    """The informational ``applied.idp_export_incomplete`` item: run ``archive`` archived ``person``'s member because
+    the IdP export of plan ``seen`` held no IdP user of theirs (:func:`missed_by_export`), though their IdP user,
+    active now, was created before it was read: that export was incomplete (a filtered or partial save), so the
+    other members that run archived whom that plan matched to no IdP user may be wrong too: named, as candidates
+    (memberId, email), in memberId order (tester19 finding 3). The reactivation itself stays planned."""
+    member, user = person.member, person.idp_user
+    others = sorted((a for mid, a in directory.applied_archives.items()
+                     if mid != member.member_id and a.archived and a.kind == archive.kind and a.plan == archive.plan
+                     and a.run == archive.run and (s := directory.applied_seen.get(mid)) is not None
+                     and s.idp_id is None), key=lambda a: a.member_id)
+    named = ", ".join(a.email for a in others) or "none"
+    return make_review(
+        INCOMPLETE_EXPORT, member.member_id,
+        blocking=False,
+        subject=person_ref(member_id=member.member_id, email=member.email, idp_id=user.id),
+        message=(f"{member.email}: IdP user {user.id} ({user.user_name or ''}) was created {user.created}, before "
+                 f"the IdP export of {'undo plan ' if seen.undo else ''}{seen.plan} was read ({seen.idp_read_at}), yet "
+                 f"that export held no IdP user of theirs, and {archive.words()} archived them on its silence "
+                 f"({archive.kind}): that export was incomplete (a filtered or partial save?). The other members that "
+                 f"run archived with no IdP user of that export matching them may be wrong too: {named}; check them "
+                 "against the IdP"),
+        rule=INCOMPLETE_EXPORT,
+        candidates=[person_ref(member_id=a.member_id, email=a.email) for a in others],
+        evidence=ItemEvidence(idp_created=user.created),
+    )

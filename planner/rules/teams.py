@@ -100,7 +100,8 @@ import msgspec
 from ..did_you_mean import LookAlikes, look_alike_differences
 from ..directory import Directory, Group, GroupCycle, Person, PersonStatus, ScimState, pushes_direct_members_only
 from ..model import (
-    Action, ActionKind, ItemEvidence, ItemRef, ReviewItem, ScimGroup, SigmaTeam, TeamRow, email_key, outside_words,
+    Action, ActionKind, AppliedTeam, ItemEvidence, ItemRef, ReviewItem, ScimGroup, SigmaTeam, TeamRow, email_key,
+    outside_words,
 )
 from ..payloads import (
     UNSET,
@@ -118,6 +119,7 @@ from ..policy import REGEX_PREFIX, Policy, PolicyPattern, Teams, TeamRule, compi
 from ..sources.values import clean_text, shared_group_names, team_name_key, unclean_name_parts
 from . import action_id, make_action, make_review, outside_policy, yaml_snippet
 from .policy_entries import EntryUse
+from .since_applied import HandChange, changes_since
 
 IDP_NAMES = {"okta": "Okta", "entra": "Entra ID", "google": "Google Workspace"}
 """Display name of an IdP by the prefix of its export format (``entra-csv`` -> Entra ID)."""
@@ -895,7 +897,9 @@ def assign_groups(policy: Teams, directory: Directory,
     the module docstring) to the other groups and active teams: the assignments, sorted by team name
     then group id, and the review items. A group whose rule finds an archived team
     (:func:`archived_matches`) or whose name only looks like a team's or a ``scope_groups`` name
-    (``scope.groups``; :func:`look_alike_matches`) is held by a blocking item instead. A team SCIM links to
+    (``scope.groups``; :func:`look_alike_matches`) is held by a blocking item instead, and so is a group whose team
+    the plan given to ``plan --applied`` linked it to was renamed since and is no longer its team
+    (:func:`renamed_links`). A team SCIM links to
     a group the export lacks (:func:`scim_groups_missing`) is no team for a rule (only a ``teams.map`` entry
     gives it another group) and gets its ``teams.scim_group_missing`` item."""
     team_ids_by_name = active_team_ids_by_name(directory)
@@ -930,12 +934,83 @@ def assign_groups(policy: Teams, directory: Directory,
     if shared:  # ... and so is which of two groups of one name the team follows
         items += [group_twin_item(a, shared[a.group_id]) for a in final if a.group_id in shared]
         final = [a for a in final if a.group_id not in shared]
+    final, renamed = renamed_links(final, policy, directory)
+    items += renamed
     mapped_teams = {a.team_id for a in final}
     items += [scim_group_missing_item(directory.teams[tid], missing[tid], len(directory.team_members.get(tid, ())),
                                       (missing[tid].external_id or "") in policy.deleted_groups)
               for tid in sorted(missing, key=lambda t: (directory.teams[t].name, t)) if tid not in mapped_teams]
     return final, (items + [archived_team_item(held[gid]) for gid in sorted(held)]
                    + [look_alike_item(alike[gid]) for gid in sorted(alike)])
+
+
+def renamed_links(assignments: list[Assignment], policy: Teams,
+                  directory: Directory) -> tuple[list[Assignment], list[ReviewItem]]:
+    """The ``assignments`` less those of the groups whose link a rename by hand broke, and the
+    ``teams.renamed_by_hand`` item of each (:func:`renamed_by_hand_item`): the plan given to ``plan --applied``
+    linked IdP group G to team T (:class:`~planner.model.AppliedTeamSeen`), T is named otherwise in the export, not
+    by the group's push (:func:`planner.rules.since_applied.changes_since`), and G is no longer assigned T (the rules
+    find T by its old name: G goes to a new team, another team, or none, while T becomes unmanaged). Blocking, the
+    group held (neither linked nor created), unless ``teams.confirm_new_teams`` names G (the link ends on purpose:
+    G goes as the rules say, the item informational); ``teams.map`` mapping T's new name to G keeps the link (no
+    item). Waves20 part 1."""
+    renamed = [c for c in changes_since(directory) if c.kind == "team" and c.group_id is not None]
+    if not renamed:
+        return assignments, []
+    by_group = {a.group_id: a for a in assignments}
+    kept, items, held = list(assignments), [], set()
+    linked_by = {t.team_id: t for t in directory.applied_teams.values() if t.team_id}
+    for change in renamed:
+        gid = change.group_id or ""
+        now = by_group.get(gid)
+        if gid not in directory.groups or (now is not None and now.team_id == change.object_id):
+            continue
+        confirmed = confirmed_new_team(directory.groups[gid].display_name, policy)
+        items.append(renamed_by_hand_item(change, directory.groups[gid].display_name, now,
+                                          linked_by.get(change.object_id), confirmed))
+        if not confirmed:
+            held.add(gid)
+    return ([a for a in kept if a.group_id not in held] if held else kept), items
+
+
+def renamed_by_hand_item(change: HandChange, group_name: str, now: Assignment | None, run: AppliedTeam | None,
+                         confirmed: bool) -> ReviewItem:
+    """``teams.renamed_by_hand``: team ``change.object_id``, which the plan ``change`` names linked to IdP group
+    ``change.group_id`` (``group_name`` its displayName now; ``run``: the run that linked it, ``None``: none of the
+    plans given did yet), is named ``change.now`` in Sigma, was ``change.seen``; the group's assignment without it is
+    ``now`` (``None``: no team). Blocking unless ``confirmed`` (``teams.confirm_new_teams`` names the group; then
+    informational, rule ``teams.confirm_new_teams``). Subject: the team (its new name) and the group; evidence:
+    ``display_name``, the name the plan saw. :func:`renamed_links`."""
+    old, new, gid = change.seen, change.now, change.group_id or ""
+    linked = (f"run {run.run} of {'undo plan' if run.undo else 'plan'} {run.plan} linked it ({run.at})"
+              if run is not None and run.run is not None else
+              f"{run.plan} linked it ({run.at})" if run is not None else "no run of the plans given linked it yet")
+    if now is None:
+        instead = "no rule gives the group a team now, so the group would be pushed as no team"
+    elif now.team_id is None:
+        instead = f"the group would make a new team {now.name!r} ({now.rule})"
+    else:
+        instead = f"the group would be linked to team {now.name!r} ({now.rule})"
+    head = (f"team {old!r} ({change.object_id}) is named {new!r} in Sigma now: renamed since "
+            f"{change.plan_words()} saw it, not by this tool or the group's push; that plan links it to IdP group "
+            f"{group_name!r} ({gid}) and {linked}; under its new name {instead}, and team {new!r} becomes unmanaged")
+    if confirmed:
+        message = f"{head}: teams.confirm_new_teams names the group, so it goes as the rules say"
+    else:
+        message = (f"{head}: the link would be dropped in silence, so the group is held (neither linked nor "
+                   f"created): keep the link under the new name (teams.map), or confirm the group goes its own "
+                   "way (teams.confirm_new_teams)")
+    return make_review(
+        "teams.renamed_by_hand", gid, blocking=not confirmed,
+        subject=ItemRef(team_id=change.object_id, name=new, group_id=gid, group_display_name=group_name),
+        message=message,
+        rule="teams.confirm_new_teams" if confirmed else "teams.map",
+        evidence=ItemEvidence(display_name=old),
+        resolution="" if confirmed else yaml_snippet(
+            {"teams": {"map": {new: group_name}}}, {"teams": {"confirm_new_teams": [group_name]}},
+            notes=[f"keep the link: team {new!r} follows group {group_name!r}",
+                   f"or end it: group {group_name!r} goes as the rules say, team {new!r} stays unmanaged"]),
+    )
 
 
 def map_uses(policy: Teams, directory: Directory, assignments: Iterable[Assignment]) -> list[EntryUse]:
@@ -1002,7 +1077,7 @@ def confirmation_uses(policy: Teams, directory: Directory, items: Iterable[Revie
     for item in items:
         if item.code == "teams.empty_group" and not item.blocking:
             settled["teams.confirm_empty"].append(item.subject.group_display_name)
-        elif item.code == "teams.likely_rename" and item.rule == "teams.confirm_new_teams":
+        elif item.code in ("teams.likely_rename", "teams.renamed_by_hand") and item.rule == "teams.confirm_new_teams":
             settled["teams.confirm_new_teams"].append(item.subject.group_display_name)
         elif item.code == "teams.last_team_admin" and not item.blocking:
             settled["teams.confirm_team_admin_removals"].append(item.subject.group_display_name)

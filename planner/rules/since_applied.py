@@ -1,0 +1,189 @@
+"""What changed in Sigma since the plan given to ``plan --applied`` saw it, not by a run of the plans given.
+
+A re-plan reads a new Sigma export; the plan given to ``plan --applied`` that read Sigma last records how it saw
+the same objects (its person rows, :class:`~planner.model.AppliedSeen`; its team rows,
+:class:`~planner.model.AppliedTeamSeen`). :func:`changes_since` compares the two, one field at a time, and leaves out
+what a run of the plans given wrote at or after that plan read Sigma (the journal, :mod:`planner.applied`): what is
+left was changed outside this tool between the waves, most likely by a Sigma admin on purpose. One comparison for
+every family: each family that would undo such a change, or whose earlier decision it breaks, names it by the
+:class:`HandChange` (waves20: a team renamed by hand dropped the link wave 1 made, silently; tester19 findings 1 and
+7 are the members' state, :mod:`.reactivated`).
+
+Fields compared:
+
+- a team's ``name``: a team the plan saw linked to an IdP group (team row of mode ``link``) whose name in the export
+  differs, unless the new name is that group's displayName in the IdP export (the IdP's push renames the team to the
+  group's name, ``teams.renamed_by_idp``; no run of this tool renames a team: ``scim.link_group`` sends the name it
+  read). Read by :func:`planner.rules.teams.renamed_links`.
+- a member's account type (``memberType``), unless a run wrote ``userType`` through SCIM since
+  (:attr:`planner.directory.ScimState.written`);
+- a member's membership of a team the plan acted on (its fingerprint lists the team's members): joined or left since.
+  A run's push or removal since is no revert the re-plan plans (it sends the export's membership again), so no run
+  is subtracted here.
+
+The member fields are read by :func:`reverted_items`: the IdP winning over a change made by hand is by design, undoing
+it without naming it is not (tester19 finding 1, its milder half: nadine.achterberg@ given Build by hand, downgraded
+back to View by the re-plan, 0 items).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from typing import Iterable, Sequence
+
+from ..directory import Directory
+from ..model import ItemEvidence, ReviewItem, email_key
+from ..payloads import (
+    Action, ScimLinkUser, ScimSetAccountType, ScimSetGroupMembers, TeamsRemoveMember,
+)
+from . import make_review, person_ref
+
+TEAM_NAME = "name"
+""":attr:`HandChange.field` of a team renamed since."""
+
+MEMBER_TYPE = "memberType"
+""":attr:`HandChange.field` of a member's account type changed since."""
+
+TEAM_MEMBERSHIP = "team"
+""":attr:`HandChange.field` of a member who joined or left a team since (``seen``/``now``: ``member`` | ``not a
+member``; :attr:`HandChange.team_id`, :attr:`HandChange.team_name`)."""
+
+CHANGED_BY_HAND = "applied.changed_by_hand"
+"""The rule and item code of a member whose account type or team membership changed by hand since the applied plan
+saw it, which this plan sets back (:func:`reverted_items`)."""
+
+IN, OUT = "member", "not a member"
+
+
+@dataclass(frozen=True)
+class HandChange:
+    """One value of a Sigma object changed since the plan given to ``plan --applied`` that read Sigma last saw it,
+    not by a run of the plans given: the object's ``kind`` (``team``), its id (``object_id``: a teamId), the
+    ``field`` (:data:`TEAM_NAME`), the value ``seen`` and the value ``now`` (the re-plan's export), and the plan
+    that saw it (``plan`` as given, ``undo``, ``at``: when it read Sigma, ISO 8601 UTC, ``""`` when unknown). For a
+    team, ``group_id`` / ``group_name``: the IdP group that plan gave it."""
+
+    kind: str
+    object_id: str
+    field: str
+    seen: str
+    now: str
+    plan: str
+    undo: bool
+    at: str
+    group_id: str | None = None
+    group_name: str | None = None
+    team_id: str | None = None
+    team_name: str | None = None
+
+    def plan_words(self) -> str:
+        """``"v1.json (Sigma read 2026-12-07T13:20:08Z)"``; ``"undo plan u.json"`` for an undo plan, no date when
+        none is known."""
+        when = f" (Sigma read {self.at})" if self.at else ""
+        return f"{'undo plan ' if self.undo else ''}{self.plan}{when}"
+
+
+def changes_since(directory: Directory) -> tuple[HandChange, ...]:
+    """Every :class:`HandChange` of the export against the plan given to ``plan --applied`` that read Sigma last
+    (module docstring), teams by name then teamId. Empty without ``--applied``."""
+    found = []
+    groups = directory.groups
+    for tid, seen in directory.applied_teams_seen.items():
+        team = directory.teams.get(tid)
+        if team is None or seen.group_id is None or team.name == seen.name:
+            continue
+        group = groups.get(seen.group_id)
+        if group is not None and team.name == group.display_name:
+            continue  # the IdP's push named the team after its group
+        found.append(HandChange("team", tid, TEAM_NAME, seen.name, team.name, seen.plan, seen.undo, seen.at,
+                                seen.group_id, seen.group_name))
+    found += member_changes(directory)
+    found.sort(key=lambda c: (c.kind, c.object_id, c.field, c.team_name or "", c.seen))
+    return tuple(found)
+
+
+def member_changes(directory: Directory) -> list[HandChange]:
+    """The members' :class:`HandChange` s: account type, and membership of each team the plan has a fingerprint of
+    (module docstring). A member the export or the plan's view lacks is compared on nothing."""
+    found = []
+    members, written = directory.members, directory.scim.written
+    for mid, seen in directory.applied_seen.items():
+        member = members.get(mid)
+        if member is None or seen.member_type is None or not member.member_type:
+            continue
+        if member.member_type.casefold() != seen.member_type.casefold():
+            wrote = written.get((mid, "userType"))
+            if wrote is None or wrote.at[:19] < seen.at[:19]:
+                found.append(HandChange("member", mid, MEMBER_TYPE, seen.member_type, member.member_type, seen.plan,
+                                        seen.undo, seen.at))
+    seen_by_member = directory.applied_seen
+    for tid, team_seen in directory.applied_teams_seen.items():
+        if team_seen.member_ids is None or tid not in directory.teams:
+            continue
+        before = set(team_seen.member_ids)
+        now = {m.member_id for m in directory.team_members.get(tid, ())}
+        for mid in sorted(before ^ now):
+            if mid not in members or mid not in seen_by_member:
+                continue
+            joined = mid in now
+            found.append(HandChange("member", mid, TEAM_MEMBERSHIP, OUT if joined else IN, IN if joined else OUT,
+                                    team_seen.plan, team_seen.undo, team_seen.at, team_id=tid,
+                                    team_name=directory.teams[tid].name))
+    return found
+
+
+def reverted_items(changes: Iterable[HandChange], actions: Sequence[Action], directory: Directory) -> list[ReviewItem]:
+    """One informational ``applied.changed_by_hand`` item per member whose account type or team membership changed
+    since the applied plan saw it (``changes``, :func:`changes_since`) and which ``actions`` (the plan's, final) set
+    back: a ``scim.set_account_type`` or ``scim.link_user`` sending another type than the one now, a
+    ``teams.remove_member`` of a team they joined, a ``scim.set_group_members`` whose members hold them (their email,
+    letter case aside) for a team they left. Each item names, per change, the value the plan saw, the value now and
+    what this plan does; by memberId. The IdP winning is by design (module docstring)."""
+    types: dict[str, tuple[str, str]] = {}
+    removals: dict[tuple[str, str], str] = {}
+    pushes: dict[str, tuple[str, frozenset[str]]] = {}
+    for a in actions:
+        if isinstance(a, ScimSetAccountType):
+            types[a.target.member_id] = (a.after.user_type, a.id)
+        elif isinstance(a, ScimLinkUser) and isinstance(a.after.user_type, str):
+            types.setdefault(a.target.member_id, (a.after.user_type, a.id))
+        elif isinstance(a, TeamsRemoveMember):
+            removals[(a.target.team_id, a.target.member_id)] = a.id
+        elif isinstance(a, ScimSetGroupMembers) and a.target.team_id:
+            pushes[a.target.team_id] = (a.id, frozenset(map(email_key, a.after.members)))
+    words: dict[str, list[str]] = {}
+    plan_of: dict[str, HandChange] = {}
+    for c in changes:
+        if c.kind != "member":
+            continue
+        said = None
+        if c.field == MEMBER_TYPE and c.object_id in types:
+            sent, aid = types[c.object_id]
+            if sent.casefold() != c.now.casefold():
+                said = f"account type {c.seen} then, {c.now} now: this plan sets {sent} ({aid})"
+        elif c.field == TEAM_MEMBERSHIP and c.team_id is not None:
+            team = c.team_name
+            if c.now == IN and (c.team_id, c.object_id) in removals:
+                said = (f"joined team {team!r} since: this plan removes them "
+                        f"({removals[(c.team_id, c.object_id)]})")
+            elif c.now == OUT and c.team_id in pushes:
+                member = directory.members[c.object_id]
+                aid, sent_keys = pushes[c.team_id]
+                if (member.email_key or email_key(member.email or "")) in sent_keys:
+                    said = f"left team {team!r} since: this plan's push adds them back ({aid})"
+        if said:
+            words.setdefault(c.object_id, []).append(said)
+            plan_of.setdefault(c.object_id, c)
+    items = []
+    for mid in sorted(words):
+        member, c = directory.members[mid], plan_of[mid]
+        items.append(make_review(
+            CHANGED_BY_HAND, mid, blocking=False,
+            subject=person_ref(member_id=mid, email=member.email),
+            message=(f"{member.email}: changed in Sigma since {c.plan_words()} saw them, not by this tool, and this "
+                     f"plan sets it back to the IdP's word: {'; '.join(words[mid])}"),
+            rule=CHANGED_BY_HAND,
+            evidence=ItemEvidence(member_type=member.member_type),
+        ))
+    return items
