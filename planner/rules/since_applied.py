@@ -86,7 +86,16 @@ class HandChange:
 
 def changes_since(directory: Directory) -> tuple[HandChange, ...]:
     """Every :class:`HandChange` of the export against the plan given to ``plan --applied`` that read Sigma last
-    (module docstring), teams by name then teamId. Empty without ``--applied``."""
+    (module docstring): :func:`team_changes` and :func:`member_changes`, by kind, object id, field, team name and the
+    value seen. Empty without ``--applied``."""
+    found = [*team_changes(directory), *member_changes(directory)]
+    found.sort(key=lambda c: (c.kind, c.object_id, c.field, c.team_name or "", c.seen))
+    return tuple(found)
+
+
+def team_changes(directory: Directory) -> list[HandChange]:
+    """The teams' :class:`HandChange` s: a linked team renamed since, not after its group (module docstring), by the
+    name seen then teamId."""
     found = []
     groups = directory.groups
     for tid, seen in directory.applied_teams_seen.items():
@@ -98,9 +107,8 @@ def changes_since(directory: Directory) -> tuple[HandChange, ...]:
             continue  # the IdP's push named the team after its group
         found.append(HandChange("team", tid, TEAM_NAME, seen.name, team.name, seen.plan, seen.undo, seen.at,
                                 seen.group_id, seen.group_name))
-    found += member_changes(directory)
-    found.sort(key=lambda c: (c.kind, c.object_id, c.field, c.team_name or "", c.seen))
-    return tuple(found)
+    found.sort(key=lambda c: (c.seen, c.object_id))
+    return found
 
 
 def member_changes(directory: Directory) -> list[HandChange]:

@@ -119,7 +119,7 @@ from ..policy import REGEX_PREFIX, Policy, PolicyPattern, Teams, TeamRule, compi
 from ..sources.values import clean_text, shared_group_names, team_name_key, unclean_name_parts
 from . import action_id, make_action, make_review, outside_policy, yaml_snippet
 from .policy_entries import EntryUse
-from .since_applied import HandChange, changes_since
+from .since_applied import HandChange, team_changes
 
 IDP_NAMES = {"okta": "Okta", "entra": "Entra ID", "google": "Google Workspace"}
 """Display name of an IdP by the prefix of its export format (``entra-csv`` -> Entra ID)."""
@@ -949,12 +949,12 @@ def renamed_links(assignments: list[Assignment], policy: Teams,
     """The ``assignments`` less those of the groups whose link a rename by hand broke, and the
     ``teams.renamed_by_hand`` item of each (:func:`renamed_by_hand_item`): the plan given to ``plan --applied``
     linked IdP group G to team T (:class:`~planner.model.AppliedTeamSeen`), T is named otherwise in the export, not
-    by the group's push (:func:`planner.rules.since_applied.changes_since`), and G is no longer assigned T (the rules
+    by the group's push (:func:`planner.rules.since_applied.team_changes`), and G is no longer assigned T (the rules
     find T by its old name: G goes to a new team, another team, or none, while T becomes unmanaged). Blocking, the
     group held (neither linked nor created), unless ``teams.confirm_new_teams`` names G (the link ends on purpose:
     G goes as the rules say, the item informational); ``teams.map`` mapping T's new name to G keeps the link (no
     item). Waves20 part 1."""
-    renamed = [c for c in changes_since(directory) if c.kind == "team" and c.group_id is not None]
+    renamed = [c for c in team_changes(directory) if c.group_id is not None]
     if not renamed:
         return assignments, []
     by_group = {a.group_id: a for a in assignments}
