@@ -107,7 +107,9 @@ ROBERT_UNDONE = (f"{SET_EMAIL} (members.set_email) on member:{ROBERT} ({OLD}): e
 
 def undone_line(plan: Path, *undone: str) -> str:
     return (f"sigma-migrate: error: {plan}: {len(undone)} action(s) an earlier run of this plan did are no longer so "
-            f"in Sigma (undone since: an undo plan, or by hand): {'; '.join(undone)}; this plan would go on from a "
+            "in Sigma (undone since: an undo plan, or by hand; counted: the done actions whose member field or "
+            "team membership this check compares, where verify counts every object the done actions touch): "
+            f"{'; '.join(undone)}; this plan would go on from a "
             "state it no longer finds: fetch, plan again, review and approve the new plan; nothing was written")
 
 
@@ -241,3 +243,28 @@ def test_a_team_member_a_done_removal_removed_back_in_the_team_or_a_linked_membe
         "p1 (scim.set_group_members) on team:t1 (Finance): member(s) m2 no longer in the team, which the action "
         "put there"]
     assert undone_on("team:t1", {"teamId": "t1", "memberIds": ["m1", "m2", "m9"]}, [removal, push], effects) == []
+
+
+def test_verify_after_a_refused_resume_advises_a_new_plan_not_the_resume(tmp_path, finance, capsys, monkeypatch):
+    """tester19 finding 8: after apply refused the ``--resume`` (a done action undone by hand), verify ended
+    "`apply plan.json --resume` finishes it", the command just refused. Its last line now says what works (fetch, plan
+    again with --applied), and the refusal says what it counts beside verify's count of objects."""
+    server, _, _, plan, urls, env = finance
+    with pytest.raises(ApplyInterrupted):
+        apply_plan(plan, options_for(server, auto_approve=True, only=("group:Finance",), parallelism=1),
+                   progress=StopAfter(SET_EMAIL))
+    set_email_by_hand(server, OLD)
+    code, out, err = run_cli_with_environ(capsys, monkeypatch, env, "apply", str(plan), "--auto-approve",
+                                          "--resume", "--only", "group:Finance", *urls)
+    assert (code, err.splitlines()) == (1, [undone_line(plan, ROBERT_UNDONE)])
+    code, out, err = run_cli_with_environ(capsys, monkeypatch, env, "verify", str(plan), *urls)
+    lines = out.splitlines()
+    assert code == 2, out + err  # EXIT_DRIFT
+    assert lines[-2] == ("Verify: DRIFTED: 1 object(s) differ from the plan; INTERRUPTED: run 1 did not finish: 0 "
+                         "action(s) in flight, 21 not started. 1 of 2 object(s) converged, 1 drifted, 0 missing; 194 "
+                         "action(s) not applied yet")
+    assert lines[-1] == (
+        f"The last run (run 1, wave only group:Finance) was interrupted at {read_journal(plan)[1][0].finished_at}: "
+        "0 action(s) in flight, 21 not started; 1 object(s) the runs of this plan wrote are no longer as they left "
+        f"them (drifted or missing, above): apply refuses a --resume over actions it finds undone; fetch, plan again "
+        f"with --applied {plan}, review and approve the new plan")

@@ -811,12 +811,16 @@ def _spelled(action: Action, key: str) -> str:
 
 def undone_message(plan_path: str, undone: list[UndoneAction], limit: int = 10) -> str:
     """The one-line refusal naming the done actions Sigma no longer shows (first ``limit``, then a
-    count): their dependents would run on a state nobody approved; only a new plan settles it."""
+    count): their dependents would run on a state nobody approved; only a new plan settles it. It says what it counts
+    (the done actions :func:`undone_on` compares), which differs from ``verify``'s count of the objects every done
+    action touches (tester19 finding 8: 10 undone actions here, 86 missing objects there)."""
     shown = "; ".join(str(u) for u in undone[:limit])
     more = f"; and {len(undone) - limit} more" if len(undone) > limit else ""
     return (
         f"{plan_path}: {len(undone)} action(s) an earlier run of this plan did are no longer so in Sigma "
-        f"(undone since: an undo plan, or by hand): {shown}{more}; this plan would go on from a state it no "
+        f"(undone since: an undo plan, or by hand; counted: the done actions whose member field or team membership "
+        f"this check compares, where verify counts every object the done actions touch): {shown}{more}; this "
+        "plan would go on from a state it no "
         "longer finds: fetch, plan again, review and approve the new plan; nothing was written"
     )
 

@@ -114,17 +114,26 @@ class UnfinishedRun:
         """``run 2 did not finish: 4 action(s) in flight, 180 not started`` (the verdict's part)."""
         return f"run {self.run_id} did not finish: {self.in_flight} action(s) in flight, {self.not_started} not started"
 
-    def line(self) -> str:
+    def line(self, plan: str = "", drifted: int = 0) -> str:
         """``The last run (run 2) was interrupted at <time>: 4 action(s) in flight, 180 not started;
         `sigma-migrate apply plan.json --resume` finishes it`` (a killed run: ``recorded no end (killed,
-        or still running; started at <time>)``)."""
+        or still running; started at <time>)``). With ``drifted`` objects (what the runs of ``plan`` wrote that Sigma
+        no longer shows: :attr:`PlanVerification.drifted`), no ``--resume``: apply refuses one that finds a done
+        action undone (:func:`planner.execute.stale.undone_message`), so the way out is a new plan: ``...; 86
+        object(s) the runs of this plan wrote are no longer as they left them (drifted or missing, above): apply
+        refuses a --resume over actions it finds undone; fetch, plan again with --applied plan.json, review and
+        approve the new plan`` (tester19 finding 8: verify advised the --resume apply had just refused)."""
         wave = f", wave {self.wave}" if self.wave else ""
         how = (f"was interrupted at {self.at}" if self.ended == "interrupted"
                else f"recorded no end (killed, or still running; started at {self.at})")
         who = (f"The last run (run {self.run_id}{wave})" if self.last
                else f"Run {self.run_id}" + (f" (wave {self.wave})" if self.wave else ""))
-        return (f"{who} {how}: {self.in_flight} action(s) in flight, "
-                f"{self.not_started} not started; `{self.resume}` finishes it")
+        head = f"{who} {how}: {self.in_flight} action(s) in flight, {self.not_started} not started; "
+        if drifted:
+            return (f"{head}{drifted} object(s) the runs of this plan wrote are no longer as they left them (drifted "
+                    "or missing, above): apply refuses a --resume over actions it finds undone; fetch, plan again "
+                    f"with --applied {plan}, review and approve the new plan")
+        return f"{head}`{self.resume}` finishes it"
 
 
 def interrupted_run(plan_path: str | Path, runs: Sequence[RunRow], rows: Mapping[str, JournalRow],
@@ -439,7 +448,7 @@ def verify_lines(found: PlanVerification) -> list[str]:
     if unverified:
         lines.append(unverified[0].upper() + unverified[1:])
     if found.unfinished is not None:
-        lines.append(found.unfinished.line())
+        lines.append(found.unfinished.line(found.plan, len(found.drifted)))
     lines.extend(found.next_step_lines)
     return lines
 
