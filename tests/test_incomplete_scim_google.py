@@ -396,3 +396,28 @@ def test_a_graph_nested_group_no_groups_file_lists_is_incomplete_whatever_the_an
     directory, findings = load_idp(write_small(tmp_path / "answered", answers))
     assert [f for f in findings if f.code == "incomplete-nested-group"] == []
     assert {g.id: g.member_user_ids for g in directory.groups}["X"] == ("u2",)
+
+
+# --------------------------------------------------------------------------- deleted Google users
+
+
+def test_a_google_user_with_a_deletion_time_is_a_deleted_user_never_active(capsys, tmp_path):
+    """tester20 finding 7: ``users.list?showDeleted=true`` lists a user deleted in the last 20 days with
+    ``deletionTime`` and its flags as before deletion (``suspended: false``); it was read as active, so its member
+    was linked and kept active. Now inactive, with the deleted-user warning Entra's deleted users get."""
+    ben = {**google_user(2, "ben.builder@example.com"), "deletionTime": "2025-05-20T10:00:00.000Z"}
+    root = google_export(tmp_path / "google", [GOOGLE_USERS[0], ben, GOOGLE_USERS[2]],
+                         [member(1, "ada.admin@example.com")])
+    directory, findings = load_idp(root)
+    (user,) = [u for u in directory.users if u.id == "102"]
+    assert (user.active, user.status) == (False, "Deleted")
+    assert found(findings) == [(Severity.WARNING, "deleted-user", "users.json", "$.users[1]", "deletionTime",
+                                "user 102: deletionTime '2025-05-20T10:00:00.000Z': the user was deleted; taken as "
+                                "inactive, whatever suspended and archived say")]
+    code, _, result = plan(capsys, tmp_path, root)
+    assert code == 3  # the new members of the seed, held as in the tests above
+    assert [(a.kind.value, a.reason) for a in result.actions if "Bn5Builder" in a.id] == [
+        ("teams.remove_member", "remove from team 'Finance Analysts': not in IdP group 'Finance Analysts', and SCIM "
+                                "does not remove pre-SCIM members"),
+        ("members.deactivate", "deactivate: IdP user 102 (ben.builder@example.com) was deleted (deletionTime "
+                               "2025-05-20T10:00:00.000Z); documents go to ada.admin@example.com")]

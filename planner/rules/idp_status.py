@@ -89,6 +89,11 @@ GOOGLE_FLAGS = {"Suspended": "suspended: true", "Archived": "archived: true"}
 """The Directory API flag a Google status word was read from (:func:`planner.sources.google._status`)."""
 
 
+DELETION_FIELDS = ("deletedDateTime", "deletionTime")
+"""The fields that date a deleted user: Entra's (Graph ``directory/deletedItems``) and Google's (Directory API
+``users.list?showDeleted=true``, tester20 finding 7)."""
+
+
 def _tombstone(user: IdpUser) -> bool:
     """True when ``user``'s userPrincipalName is a soft-deleted Entra user's: the object id's 32 hex digits
     prefixed to the old UPN (:func:`planner.sources.entra.deleted_user_upn`)."""
@@ -104,12 +109,13 @@ def inactive_because(user: IdpUser, idp_format: str = "") -> str:
     (suspended)`` / ``is 0 (never activated)`` (a word a generic CSV's mapping reads as suspended / never
     activated), ``is suspended: status is 2 (Suspended)`` and ``was never activated: status is 0 (Unactivated)``
     (a code with its IdP's label, :attr:`planner.model.IdpUser.status_label`: OneLogin, tester16a finding 1), ``is
-    DEPROVISIONED (deactivated)``, ``was deleted (deletedDateTime 2025-05-01T00:00:00Z)``, ``is disabled
+    DEPROVISIONED (deactivated)``, ``was deleted (deletedDateTime 2025-05-01T00:00:00Z)`` (Google: ``deletionTime``), ``is disabled
     (accountEnabled: false)``, ``is inactive (active: false)``.
     """
-    deleted = user.attributes.get("deletedDateTime")
-    if deleted:
-        return f"was deleted (deletedDateTime {deleted})"
+    for field in DELETION_FIELDS:
+        deleted = user.attributes.get(field)
+        if deleted:
+            return f"was deleted ({field} {deleted})"
     if user.status:
         word = user.status.strip()
         if user.status_label:

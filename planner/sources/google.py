@@ -227,6 +227,12 @@ def _api_user(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | None:
     if active is None and rec.get("suspended") is None:
         unreadable_status(findings, ref.file, ref.location, "suspended", rec.get("suspended", MISSING),
                           "true or false")
+    deleted = rec.get("deletionTime")
+    if deleted:  # users.list?showDeleted=true: a user deleted in the last 20 days, its flags as before deletion
+        findings.warning("deleted-user", ref.file, ref.location, "deletionTime",
+                         f"user {user_id or primary}: deletionTime {deleted!r}: the user was deleted; taken as "
+                         "inactive, whatever suspended and archived say")
+        word, active = "Deleted", False
     attributes = {k: v for k, v in rec.items() if v is not None and k not in _USER_CORE}
     login = timestamp_field(rec.get("lastLoginTime"), "lastLoginTime", ref, findings)
     if login:
