@@ -48,7 +48,10 @@ U+2212), so a hyphenated surname is two words."""
 
 def fold_word(word: str) -> str:
     """One word as names are compared: NFKC (width), NFKD with combining marks dropped (accents), case-folded.
-    ``'Ｊｏｓé'`` -> ``'jose'``."""
+    ``'Ｊｏｓé'`` -> ``'jose'``. An ASCII word is only lower-cased: NFKC and NFKD leave ASCII as it is, it has no
+    combining marks, and ASCII case-folds as it lower-cases (speed20: most names of a 100k organization)."""
+    if word.isascii():
+        return word.lower()
     text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", word))
     return "".join(c for c in text if not unicodedata.combining(c)).casefold()
 
@@ -115,9 +118,10 @@ def compare(a: PersonName, b: PersonName) -> str | None:
         return None
     small, big = sorted((a.tokens, b.tokens), key=len)
     if len(small) >= 2:
-        if Counter(small) == Counter(big):
-            return SAME
-        if not Counter(small) - Counter(big):
+        if len(small) == len(big):  # the same multiset, or neither within the other
+            if sorted(small) == sorted(big):
+                return SAME
+        elif set(small) <= set(big) and not Counter(small) - Counter(big):
             return WITHIN
     if given_agrees(a, b) or (len(small) == 1 and small[0] in big):
         return GIVEN

@@ -354,12 +354,13 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
         outcome.review_items.extend(inputs.transitive_members_items(directory, groups_policy_reads(
             policy, directory, {d.group_id for d in directory.idp_transitive_doubts})))
     explained = frozenset(g for g in graph.ambiguous if duplicates.explains(directory, g))
+    assigned = teams.assign_groups(policy.teams, directory, policy.scope.groups)  # read by steps 6 and 11
     linked = linking.decide(policy, directory, graph, explained=explained, freed=renames.renamed,
                             freed_for_moves=renames.pending_ids,
                             held_idp_users=held | damaged_idp | frozenset(d.idp_id for d in invited),
                             held_members=damaged_members | provisioned.held_members
                             | frozenset(m for d in invited for m in d.member_ids),
-                            excluded=excluded.idp_ids)
+                            excluded=excluded.idp_ids, assignments=assigned[0])
     outcome.extend(linked.outcome)
     people = fold_guests(policy, directory, linked.people, outcome)
     people = scim_state.kept_by_scim_state(people, directory.scim, policy.linking.scim_state_conflicts,
@@ -384,7 +385,8 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     outcome.extend(type_outcome)
     outcome.uses.extend(unmatched.decision_uses(policy, directory, unmatched_decisions, people))
     outcome.uses.extend(linking.guard_override_uses(policy, directory, people))
-    team_rows, joining = fold_teams(policy, directory, people, outcome, deactivated_by(unmatched_decisions))
+    team_rows, joining = fold_teams(policy, directory, people, outcome, deactivated_by(unmatched_decisions),
+                                   assigned)
     outcome.actions, unnamed_teams = scim_values.drop_unnamed_teams(outcome.actions)  # Sigma refuses a blank name
     outcome.actions, second_teams = scim_state.hold_second_teams(directory.scim, outcome.actions)  # one IdP group
     outcome.review_items.extend(unnamed_teams + second_teams + scim_values.team_name_items(outcome.actions))
@@ -761,7 +763,9 @@ provision, and those the unmatched family keeps or deactivates."""
 
 
 def fold_teams(policy: Policy, directory: Directory, people: tuple[Person, ...], outcome: Outcome,
-               deactivated: frozenset[str] = frozenset()) -> tuple[list[TeamRow], dict[str, Mapping[str, str]]]:
+               deactivated: frozenset[str] = frozenset(),
+               assigned: tuple[list[teams.Assignment], list[ReviewItem]] | None = None
+               ) -> tuple[list[TeamRow], dict[str, Mapping[str, str]]]:
     """Step 11: each IdP group's :class:`~planner.rules.teams.Assignment` gets its
     :class:`~planner.rules.teams.TeamDecision` over the people's final statuses (and ``deactivated``, the
     memberIds step 12 deactivates, :func:`deactivated_by`: a member the plan does not provision whom a push
@@ -772,11 +776,13 @@ def fold_teams(policy: Policy, directory: Directory, people: tuple[Person, ...],
     the teams no group maps to get theirs
     (:func:`~planner.rules.teams.decide_unmanaged`). Adds actions and items to ``outcome``; returns
     the team rows, sorted as the report lists them, and whom each push adds
-    (:attr:`~planner.rules.teams.TeamDecision.joining`, by the push's id) for :func:`rows_with_final_actions`."""
+    (:attr:`~planner.rules.teams.TeamDecision.joining`, by the push's id) for :func:`rows_with_final_actions`.
+    ``assigned``: :func:`~planner.rules.teams.assign_groups` of the policy, made once by :func:`decide` (``None``:
+    made here)."""
     team_policy = policy.teams
     left_behind = {mid: s.decision or "" for mid, s in unmatched.second_accounts(policy, directory).items()}
     people = teams.team_people(people, deactivated, left_behind)
-    assignments, items = teams.assign_groups(team_policy, directory, policy.scope.groups)
+    assignments, items = assigned or teams.assign_groups(team_policy, directory, policy.scope.groups)
     outcome.review_items.extend(items)
     outcome.uses.extend(teams.map_uses(team_policy, directory, assignments))
     outcome.uses.extend(teams.deleted_group_uses(team_policy, directory, assignments))

@@ -158,3 +158,70 @@ def test_renamed_scim_hints_compare_only_agreeing_given_names_and_contained_name
         "one name within the other ('Abbott' / 'Michael Abbott')",
         "SCIM externalId 'gone-m3' of the member absent from the export (renamed in the IdP?)"}
     assert calls[0] == 298 * 300 + 300 + 1  # the Michaels with every Michael, Michelle with them, 'Abbott' once
+
+
+# --------------------------------------------------------------------------- speed20: the same verdicts, cheaper
+
+
+def names_and_keys(texts: dict[str, str], keys: dict[str, list]) -> tuple[dict, dict]:
+    """``{id: PersonName}`` of whole-name texts and ``{id: by_given keys}`` (``keys``, empty when not given)."""
+    return ({i: person_name(t, "") for i, t in texts.items()}, {i: keys.get(i, []) for i in texts})
+
+
+def test_candidate_pairs_are_the_same_whichever_side_is_indexed():
+    """:func:`planner.rules.linking.candidate_pairs` indexes the smaller side and probes with the larger (speed20):
+    the relation is symmetric, so the pairs are exactly those of the other orientation, and exactly the same or
+    contained names and the pairs sharing a key."""
+    m_names, m_keys = names_and_keys({"m1": "Greta Dunmore", "m2": "Greta Marie Dunmore", "m3": "Abbott",
+                                      "m4": "Ann Lee"}, {"m4": [("g", "ann")], "m3": [("g", "abb")]})
+    u_names, u_keys = names_and_keys({"u1": "Dunmore Greta", "u2": "Greta Dunmore-Hale", "u3": "Ann Other",
+                                      "u4": "Zed Nobody", "u5": "Marie Dunmore", "u6": "Bob Abbott"},
+                                     {"u3": [("g", "ann")], "u4": [("g", "zed")], "u6": [("g", "bob")]})
+    expected = [("m1", "u1"), ("m1", "u2"), ("m2", "u1"), ("m2", "u5"), ("m4", "u3")]
+    assert linking.candidate_pairs(m_names, m_keys, u_names, u_keys) == expected  # members indexed (4 < 6)
+    swapped = linking.candidate_pairs(u_names, u_keys, m_names, m_keys)  # the IdP side as "members": 6 > 4
+    assert sorted((m, u) for u, m in swapped) == expected
+
+
+def test_team_spellings_name_a_folded_team_name_by_the_team_of_its_last_membership():
+    """Two teams of one folded name ('Finance', 'FINANCE'): the hint says the name of the team whose membership
+    the export lists last, as before speed20 (when every membership was walked); a team without members spells
+    nothing."""
+    members, users, _ = crowd(4)
+    teams = [team("t-a", "Finance"), team("t-b", "FINANCE"), team("t-c", "Legal")]
+    d = build_directory(snapshot(members, users, teams=teams, with_root=False,
+                                 memberships={"t-b": ["m0"], "t-a": ["m1", "m2"]}), policy())
+    keys = {"t-a": "finance", "t-b": "finance", "t-c": "legal"}
+    assert linking.team_spellings(d, keys) == {"finance": "Finance"}
+    d = build_directory(snapshot(members, users, teams=teams, with_root=False,
+                                 memberships={"t-a": ["m1", "m2"], "t-b": ["m0"]}), policy())
+    assert linking.team_spellings(d, keys) == {"finance": "FINANCE"}
+
+
+@pytest.mark.parametrize("created", ["2026-01-10T09:00:00Z", "10/1/2026 9:00", "sometime", None])
+def test_the_bounds_the_keys_read_are_those_of_the_items_dates(created):
+    """:func:`~planner.rules.address_takeover.user_made` / ``member_made`` (the hints' keys, no phrase written) give
+    exactly the ``earliest`` / ``latest`` of ``user_created`` / ``member_created`` (the items' dates): read, a
+    year-last date a spreadsheet wrote, unreadable, missing."""
+    from planner.rules.address_takeover import member_created, member_made, user_created, user_made
+    u = replace(user("u1", "u1@new.example"), created=created if created and "T" in created else None,
+                created_unreadable=created if created and "T" not in created else None)
+    m = member("m1", "m1@old.example", "Greta", "Dunmore", created_at=created)
+    for made, dated in ((user_made(u), user_created(u)), (member_made(m), member_created(m))):
+        assert made == (dated.earliest, dated.latest)
+    if created == "10/1/2026 9:00":
+        assert user_made(u)[0] < user_made(u)[1]  # a span of the days it may be
+    elif created != "2026-01-10T09:00:00Z":
+        assert user_made(u) == (None, None)
+
+
+@pytest.mark.parametrize("text", ["Greta", "O'Neil", "van der Berg", "ANNA-LENA", "x1", "Ｇｒｅｔａ", "José", "Straße"])
+def test_an_ascii_word_folds_as_the_unicode_path_folds_it(text):
+    """:func:`planner.person_names.fold_word` lower-cases an ASCII word only (speed20): the same as NFKC, NFKD
+    without combining marks and case folding give; a word outside ASCII takes that path."""
+    import unicodedata
+    from planner.person_names import fold_word
+    slow = "".join(c for c in unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text))
+                   if not unicodedata.combining(c)).casefold()
+    assert fold_word(text) == slow
+    assert fold_word("Ｇｒｅｔａ") == "greta" and fold_word("Straße") == "strasse"
