@@ -576,7 +576,8 @@ class Generator:
         the plan has no blocking item and can be applied: duplicates linked to the
         original member by override and the other member of the address deactivated
         first, the Sigma email kept as userName, unmatched members deactivated,
-        downgrades allowed (admin downgrades acknowledged), Admin gained acknowledged, thresholds off.
+        downgrades allowed (admin downgrades acknowledged), Admin gained acknowledged, thresholds off (team_growth
+        too: the generated teams grow far past their exported members).
         """
         policy: dict[str, Any] = {
             "version": 1,
@@ -621,7 +622,8 @@ class Generator:
                 policy["account_types"]["acknowledged_admin_upgrades"] = gaining
             policy["unmatched"]["action"] = "deactivate"
             policy["guards"] = {"thresholds": {"deactivations": None, "guest_disables": None,
-                                               "team_member_removals": None, "downgrades": None}}
+                                               "team_member_removals": None, "downgrades": None,
+                                               "team_growth": None}}
             # the prerequisites no export shows (docs/policy.md "preflight"): the org has members an
             # earlier SCIM setup made inactive, so the old token is taken as removed by Sigma support
             policy["preflight"] = {"saml_only": True, "previous_scim": "removed_by_support",

@@ -419,7 +419,7 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     outcome.review_items.extend(repeated_people.same_person_items(policy, directory, people))
     team_rows = rows_with_final_actions(team_rows, actions, joining)
     guard_results, guard_items = guards.evaluate(policy, directory, actions, linked_idp_ids(people, protected),
-                                                 standings)
+                                                 standings, team_rows)
     return Decisions(people, types, unmatched_decisions, team_rows, guard_results, actions,
                      outcome.review_items + guard_items)
 

@@ -768,17 +768,30 @@ class Threshold(_Model):
         return self
 
 
+class TeamGrowth(_Model):
+    """The growth of one existing team a push may bring (``guards.thresholds.team_growth``): a team linked to an IdP
+    group that gains more than ``count`` members AND more than ``percent`` of its current members (over 100: the
+    team more than doubles) blocks the plan. Both, so that onboarding two people into a team of five, or twenty into
+    a team of five hundred, does not; a team of 5 that becomes 153 does (tester20 finding 2: a group rule gone wrong,
+    or another group's members saved as the group's answer, gives a private team's documents to everyone)."""
+
+    count: int = Field(default=10, ge=0)
+    percent: float = Field(default=100, ge=0)
+
+
 class Thresholds(_Model):
     """Per-category limits; ``null`` turns a category's check off.
 
     Percent bases: deactivations, guest_disables and downgrades are a share of
     active Sigma people; team_member_removals of current team memberships.
+    ``team_growth`` is judged per linked team (:class:`TeamGrowth`).
     """
 
     deactivations: Threshold | None = Field(default_factory=lambda: Threshold(percent=10))
     guest_disables: Threshold | None = None
     team_member_removals: Threshold | None = Field(default_factory=lambda: Threshold(percent=25))
     downgrades: Threshold | None = Field(default_factory=lambda: Threshold(percent=10))
+    team_growth: TeamGrowth | None = Field(default_factory=TeamGrowth)
 
     @model_validator(mode="before")
     @classmethod

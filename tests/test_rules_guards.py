@@ -28,7 +28,7 @@ def test_all_guards_pass_on_a_quiet_plan():
         ("scim_setup_admin", True), ("api_credential_owner", True), ("scheduler_robot", True),
         ("last_admin", True), ("document_owner", True), ("threshold.deactivations", True),
         ("threshold.guest_disables", True), ("threshold.team_member_removals", True),
-        ("threshold.downgrades", True), ("idp_export", True),
+        ("threshold.downgrades", True), ("threshold.team_growth", True), ("idp_export", True),
     ]
 
 
@@ -70,6 +70,54 @@ def test_team_removal_and_downgrade_thresholds():
     assert guard(p, "threshold.team_member_removals")["detail"].startswith(
         "team_member_removals: 2 of 3 team memberships (66.7%)")
     assert guard(p, "threshold.downgrades")["detail"].startswith("downgrades: 2 of 4 active Sigma people (50.0%)")
+
+
+def growing_team(before: int, group_size: int, extra: str = ""):
+    """Team Finance of ``before`` members, linked to group Finance of ``group_size`` users (the first ``before`` of
+    them its members): the push adds ``group_size - before``."""
+    from .plan_factory import team
+
+    members = people(group_size)
+    users = [user(f"u{i}", f"p{i}@example.com") for i in range(group_size)]
+    snap = snapshot(members, users, groups=[group("gF", "Finance", [f"u{i}" for i in range(group_size)])],
+                    teams=[team("tF", "Finance")], memberships={"tF": [f"p{i}" for i in range(before)]})
+    return plan(snap, extra)
+
+
+TEAM_GROWTH_PASSES = {"name": "threshold.team_growth", "ok": True,
+                      "detail": "team_growth: no linked team gains more than 10 members and more than 100% of the "
+                                "team's members"}
+
+
+def test_a_team_that_more_than_doubles_by_more_than_ten_members_blocks_the_plan():
+    """tester20 finding 2: an IdP group that suddenly holds everyone took a private team from 5 to 153 members with
+    0 blocking items; now a linked team gaining more than 10 members and more than 100% of its members blocks."""
+    p = growing_team(5, 20)
+    detail = ("team_growth: 1 linked team(s) gain more than 10 members and more than 100% of the team's members "
+              "(guards.thresholds.team_growth): 'Finance' (group 'Finance') 5 -> 20 (+15): does the IdP group now "
+              "hold far more people than it should (a group rule gone wrong, another group's members saved as its "
+              "answer)?")
+    assert guard(p, "threshold.team_growth") == {"name": "threshold.team_growth", "ok": False, "detail": detail}
+    (item,) = [r for r in p.review_items if r.code == "guards.threshold.team_growth"]
+    assert (item.id, item.blocking, item.message) == ("guards.threshold.team_growth:plan", True, detail)
+    assert yaml.safe_load(item.resolution) == {"guards": {"thresholds": {"team_growth": {"count": 15}}}}
+    # its snippet settles it; the push itself was planned all along
+    settled = growing_team(5, 20, "guards:\n  thresholds:\n    team_growth: {count: 15}\n")
+    assert guard(settled, "threshold.team_growth")["ok"] is True
+    assert "guards.threshold.team_growth" not in blocking_codes(settled)
+
+
+@pytest.mark.parametrize("before, group_size", [(5, 8), (30, 42), (0, 0)])
+def test_ordinary_team_growth_passes(before, group_size):
+    """Three people onboarded into a team of five (more than 100%, not more than 10), twelve into a team of thirty
+    (more than 10, 40%): no item."""
+    assert guard(growing_team(before, group_size), "threshold.team_growth") == TEAM_GROWTH_PASSES
+
+
+def test_team_growth_null_turns_the_check_off():
+    p = growing_team(5, 20, "guards:\n  thresholds:\n    team_growth: null\n")
+    assert guard(p, "threshold.team_growth") == {"name": "threshold.team_growth", "ok": True,
+                                                 "detail": "team_growth: no limit"}
 
 
 def test_protected_admin_keeps_admin_and_the_idp_must_change_too():

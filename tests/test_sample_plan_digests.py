@@ -18,10 +18,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:3260a88c9c75a5b9e1df2e95599f4cb2837717814d1985a94afb1255c5bccde7",
-    "okta-reviewed": "sha256:f29d46bf76330cc91bad420fec459f1c7bffa28e6784a699cbae57ceb292534c",
-    "entra": "sha256:4f8fe13f8843d69c23dcdea6652211316a1bde8ab97d59c0b62ba8ae7113e0ed",
-    "entra-reviewed": "sha256:665fe12cd7a80a4a97d0a063fd759c3319f2ddc23db11e23d4b00144ea51a83e",
+    "okta": "sha256:38f9f5800311ebd65b52fdb752f2563a84fef77cc0a7f57bca990cd4cf8375ad",
+    "okta-reviewed": "sha256:e10573c2b3153fde407326da48f79d719cce321ee787036b51c4baf7fd649361",
+    "entra": "sha256:c6d89874f7168e894e6d87181d858fe28b7d2272a1a6698023be6dc3e2615de0",
+    "entra-reviewed": "sha256:c106241c6bbdafadb8094d92c43de05b07321cfefa7d39c3f737e76f437ddb9b",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""

@@ -34,10 +34,11 @@ from typing import Collection, Mapping, Sequence
 from ..directory import PROTECTED_MOVE, Directory, Person, PersonStatus
 from ..model import (
     SCHEDULER_ROBOT_EMAIL, SCHEDULER_ROBOT_MEMBER_ID, Action, ActionKind, GuardResult, ItemRef, Lockout, ReviewItem,
+    TeamRow,
 )
 from ..outcomes import LEAVING_KINDS, LOCKOUT_LABELS, lockout
 from ..payloads import ScimSetAccountType, target_addresses, target_member_id
-from ..policy import Policy, Threshold
+from ..policy import Policy, TeamGrowth, Threshold
 from . import make_review, yaml_snippet
 from .unmatched import SecondAccount, provisioning_admin, second_accounts, why_unmatched
 
@@ -136,12 +137,14 @@ def passed(name: str, detail: str) -> GuardVerdict:
 
 
 def evaluate(policy: Policy, directory: Directory, actions: Sequence[Action], idp_ids: Mapping[str, str | None],
-             standings: Mapping[str, str] | None = None) -> tuple[list[GuardResult], list[ReviewItem]]:
+             standings: Mapping[str, str] | None = None, teams: Sequence[TeamRow] = ()
+             ) -> tuple[list[GuardResult], list[ReviewItem]]:
     """Run every guard over the plan's ``actions``; returns ``(results, review_items)`` in the
     summary's order (protected people, scheduler robot, last admin, document owner, thresholds,
-    IdP export). ``idp_ids``: memberId -> the IdP id linking joined to them (``None``: no IdP
+    team growth, IdP export). ``idp_ids``: memberId -> the IdP id linking joined to them (``None``: no IdP
     identity), for the protected people at least; ``standings``: memberId -> :func:`idp_standing` of the
-    protected people (:func:`protected_standings`). Pure."""
+    protected people (:func:`protected_standings`); ``teams``: the plan's team rows, with their final
+    counts (:func:`team_growth_guard`). Pure."""
     planned = planned_actions(actions, directory.protected_members(policy))
     verdicts = [owner_guard(key, why, policy, directory, planned, idp_ids, standings or {})
                 for key, why in OWNER_ROLES]
@@ -150,6 +153,7 @@ def evaluate(policy: Policy, directory: Directory, actions: Sequence[Action], id
     people = active_people(directory)
     verdicts += [threshold_guard(c, getattr(policy.guards.thresholds, c), people, directory, planned)
                  for c in THRESHOLD_CATEGORIES]
+    verdicts.append(team_growth_guard(policy.guards.thresholds.team_growth, teams))
     verdicts.append(idp_export_guard(policy, directory, people))
     return [v.result for v in verdicts], [v.item for v in verdicts if v.item is not None]
 
@@ -545,6 +549,32 @@ def threshold_guard(category: str, limit: Threshold | None, people: int, directo
     return failed(name, f"{text} is {' and '.join(over)} (guards.thresholds.{category})",
                   yaml_snippet({"guards": {"thresholds": {category: raised}}},
                                notes=["only if this many is really intended:"]))
+
+
+def team_growth_guard(limit: TeamGrowth | None, teams: Sequence[TeamRow]) -> GuardVerdict:
+    """``threshold.team_growth``: no team linked to an IdP group (``mode`` ``link``: an existing team) gains more
+    than ``limit.count`` members and more than ``limit.percent`` of its current members (:class:`~planner.policy.
+    TeamGrowth`; ``None``: off). Only the rows' final counts are read (what the pushes send, after every hold). A
+    team created from a group is not judged: it has no members to compare with. Failing names up to five teams,
+    the largest gain first, and its snippet raises ``count`` to the largest gain (tester20 finding 2: group
+    Leadership's answer replaced by Everyone's took team Executive Dashboards from 5 to 153 members, 0 blocking)."""
+    name = "threshold.team_growth"
+    if limit is None:
+        return passed(name, "team_growth: no limit")
+    rule = f"more than {limit.count} members and more than {limit.percent:g}% of the team's members"
+    over = sorted((t for t in teams if t.mode == "link" and t.members_added > limit.count
+                   and t.members_added * 100 > limit.percent * t.members_before),
+                  key=lambda t: (-t.members_added, t.name))
+    if not over:
+        return passed(name, f"team_growth: no linked team gains {rule}")
+    shown = "; ".join(f"{t.name!r} (group {t.group_name!r}) {t.members_before} -> {t.members_after} "
+                      f"(+{t.members_added})" for t in over[:5])
+    more = f"; and {len(over) - 5} more" if len(over) > 5 else ""
+    return failed(name, f"team_growth: {len(over)} linked team(s) gain {rule} (guards.thresholds.team_growth): "
+                        f"{shown}{more}: does the IdP group now hold far more people than it should (a group rule "
+                        "gone wrong, another group's members saved as its answer)?",
+                  yaml_snippet({"guards": {"thresholds": {"team_growth": {"count": over[0].members_added}}}},
+                               notes=["only if these teams really gain this many members:"]))
 
 
 def idp_export_guard(policy: Policy, directory: Directory, people: int) -> GuardVerdict:
