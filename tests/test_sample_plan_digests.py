@@ -18,10 +18,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:38f9f5800311ebd65b52fdb752f2563a84fef77cc0a7f57bca990cd4cf8375ad",
-    "okta-reviewed": "sha256:e10573c2b3153fde407326da48f79d719cce321ee787036b51c4baf7fd649361",
-    "entra": "sha256:c6d89874f7168e894e6d87181d858fe28b7d2272a1a6698023be6dc3e2615de0",
-    "entra-reviewed": "sha256:c106241c6bbdafadb8094d92c43de05b07321cfefa7d39c3f737e76f437ddb9b",
+    "okta": "sha256:05dcfafcff5439ae3164f07c3c1bce13ebc0053c0da89a7c6e04e3707e08d01e",
+    "okta-reviewed": "sha256:ce7b2a831b36327117d14ebc019822bde6bf1bb542a634c568ec8116274f9e04",
+    "entra": "sha256:47d35d4a81e28d60c18d16f1f4cce69f9534a50dd5cdae50b6e6c005cfce11c8",
+    "entra-reviewed": "sha256:1c66073069ba7b469918af58e0ce8fe7f2088c204b43f26fc8fd0fda08c6bd40",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""
