@@ -339,6 +339,12 @@ def _runs_words(home: JournalHome) -> str:
     return ", ".join(f"run {r.run} ({r.applied}, started {r.started_at})" for r in home.runs) or "no run"
 
 
+def _applied_from(home: JournalHome) -> str:
+    """``applied from /srv/m/plan.json to https://api.sigmacomputing.com`` (without `` to ...`` for a journal the
+    index records without its Sigma: the older version)."""
+    return f"applied from {home.plan}" + (f" to {home.target}" if home.target else "")
+
+
 def journal_read(path: Path, digest: str) -> tuple[Path, str | None]:
     """The journal ``plan --applied`` reads for the plan of ``digest`` at ``path``, and the note saying so when it is
     not the one beside the file as the state index records it (``None``: it is). One lookup
@@ -351,8 +357,10 @@ def journal_read(path: Path, digest: str) -> tuple[Path, str | None]:
     - beside the file, and every journal the index records is gone: that one (the history moved with the plan), noted;
     - beside the file, and the index records another journal of the plan, byte for byte the same: that one (one
       history, copied), noted; holding other records: two histories of one plan, :class:`AppliedError`;
-    - none beside the file: the journal the index records last, noted (a copy of the plan given from another
-      folder); all gone, or none recorded: :class:`AppliedError`.
+    - none beside the file: the journal the index records last, noted with the Sigma its runs wrote to (a copy of
+      the plan given from another folder); all gone, or none recorded: :class:`AppliedError`; journals of more than
+      one Sigma there (the plan rehearsed in the sandbox and applied to Sigma): which one is the admin's choice,
+      :class:`AppliedError` naming each with the plan file to give (rehearse20).
 
     Raises :class:`AppliedError` (one line naming the file), :class:`planner.execute.errors.ApplyRefused` for an index
     or journal that cannot be read."""
@@ -370,17 +378,25 @@ def journal_read(path: Path, digest: str) -> tuple[Path, str | None]:
             return found.beside, (None if found.homes else
                                   f"{path}: --applied: read the journal beside it ({beside}); sigma-migrate's state "
                                   f"index ({history_path(digest)}) records no run of this plan")
-        if found.live:
+        copied = found.copy_of()
+        if copied is not None:
             return found.beside, (f"{path}: --applied: read the journal beside it ({beside}), a copy of "
-                                  f"{found.live[-1].journal} (byte for byte), with which sigma-migrate's state index "
-                                  f"records {_runs_words(found.live[-1])}")
+                                  f"{copied.journal} (byte for byte), with which sigma-migrate's state index "
+                                  f"records {_runs_words(copied)}")
         return found.beside, (f"{path}: --applied: read the journal beside it ({beside}); the journal "
                               f"sigma-migrate's state index records, {found.homes[-1].journal}, is gone")
+    if found.targets():
+        raise AppliedError(
+            f"{path}: --applied: this plan ({digest}) was applied to more than one Sigma and none of its journals is "
+            "beside this file; a re-plan reads the history of one Sigma: give --applied "
+            + ", or --applied ".join(f"{shlex.quote(h.plan)} for {h.target}" for h in found.targets())
+            + "; no plan written; sigma-migrate's state index records "  # the way out first: errors are clipped
+            + "; and ".join(f"{_runs_words(h)} with {h.journal} ({_applied_from(h)})" for h in found.targets()))
     if found.live:
         home = found.live[-1]
         return Path(home.journal), (f"{path}: --applied: read its journal {home.journal}, with which "
-                                    f"sigma-migrate's state index records {_runs_words(home)} (applied from "
-                                    f"{home.plan}); none is beside this file")
+                                    f"sigma-migrate's state index records {_runs_words(home)} ({_applied_from(home)}); "
+                                    "none is beside this file")
     if found.homes:
         home = found.homes[-1]
         raise AppliedError(

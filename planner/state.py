@@ -1,4 +1,5 @@
-"""sigma-migrate's per-user state directory: where a plan's apply history is found again by its digest.
+"""sigma-migrate's per-user state directory: where a plan's apply history is found again by its digest (per target
+Sigma inside, rehearse20).
 
 ``$SIGMA_MIGRATE_STATE_DIR``, else ``$XDG_STATE_HOME/sigma-migrate`` (an absolute ``XDG_STATE_HOME`` only: XDG Base
 Directory Specification 0.8, "Environment variables"), else ``~/.local/state/sigma-migrate``. What it holds and who

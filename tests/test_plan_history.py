@@ -56,20 +56,24 @@ def test_a_copy_of_a_rolled_back_plan_is_refused_as_the_plan_is_naming_its_journ
     assert history_of(plan.digest)["journals"] == [{
         "journal": str(tmp_path / "plan.json.journal.sqlite"), "plan": str(tmp_path / "plan.json"),
         "runs": [{"run": 1, "applied": "the whole plan", "mode": "apply",
-                  "started_at": read_journal(Path("plan.json"))[1][0].started_at}]}]
-    assert [(e["kind"], e["plan"], e["digest"], e["run"], e["at"], len(e["action_ids"]))
-            for e in history_of(plan.digest)["endings"]] == [("undo", "undo.json", undo.digest, 1, at, 32)]
+                  "started_at": read_journal(Path("plan.json"))[1][0].started_at}],
+        "target": server.base_url}]  # the Sigma the run wrote to (rehearse20)
+    assert history_of(plan.digest)["format"] == 2
+    assert [(e["kind"], e["plan"], e["digest"], e["run"], e["at"], len(e["action_ids"]), e["target"])
+            for e in history_of(plan.digest)["endings"]] == [("undo", "undo.json", undo.digest, 1, at, 32, server.base_url)]
     copy = copy_of_plan("elsewhere")
     writes, image = counter.total(), sigma_image(server)
     head = refusal(at).split("; applying it again")[0].replace("plan.json: this plan", "elsewhere/plan.json: this plan") + (
         f"; its journal is {tmp_path / 'plan.json.journal.sqlite'}, not beside this file")
     full = refusal(at).replace(refusal(at).split("; applying it again")[0], head).removeprefix("sigma-migrate: error: ")
     line = "sigma-migrate: error: " + clip(full, 1000)  # the CLI prints 1,000 characters of an error
+    on = (f"(started {at})", f"(started {at}, on {server.base_url})")  # said by a command given no Sigma (rehearse20)
 
     for argv in (("approve", str(copy), "--by", "T16", "--force"), ("apply", str(copy)),
                  ("apply", str(copy), "--auto-approve"), ("apply", str(copy), "--resume")):
         code, out, err = cli(*argv, targets=argv[0] == "apply")
-        assert (code, err.splitlines()) == (1, [line]), argv
+        expected = line if argv[0] == "apply" else "sigma-migrate: error: " + clip(full.replace(*on), 1000)
+        assert (code, err.splitlines()) == (1, [expected]), argv
         assert "Stale-plan check" not in out
     code, out, err = cli("apply", str(copy), "--dry-run")
     assert [n for n in out.splitlines() if n.startswith("# note")] == [
@@ -80,9 +84,8 @@ def test_a_copy_of_a_rolled_back_plan_is_refused_as_the_plan_is_naming_its_journ
         head + "; Sigma is as that undo left it, not as this plan did: check it with "
         "`sigma-migrate verify undo.json`; nothing was read"])
     code, out, err = cli("show", str(copy), targets=False)
-    assert (code, out.splitlines()[0]) == (0, head.replace(
-        "sigma-migrate: error: ", "Rolled back: ") + "; no apply of it runs again: fetch Sigma's export, plan and "
-        "approve again")
+    assert (code, out.splitlines()[0]) == (0, "Rolled back: " + head.replace(*on).removeprefix("sigma-migrate: error: ") + f"; no apply of it to "
+                                           f"{server.base_url} runs again: fetch Sigma's export, plan and approve again")
     assert counter.total() == writes  # nothing sent
     assert sigma_image(server) == image
     assert sorted(p.name for p in Path("elsewhere").iterdir()) == [  # no journal (the lock of apply's try)
@@ -112,10 +115,14 @@ def test_a_plan_whose_journal_was_deleted_or_which_was_copied_is_refused_naming_
                f"{tmp_path / 'plan.json'}`); nothing was written")
     here = {"apply": "an apply here would start a second history of the same plan",
             "verify": "a verify here would check every action as if the plan were applied whole"}
+    other = ("; nothing was written", f"; to apply it to another Sigma than {server.base_url}, give that Sigma's REST "
+             "base URL (--rest-base-url); nothing was written")  # approve given no Sigma names the runs' (rehearse20)
     for argv, command in ((("approve", str(copy), "--by", "T16", "--force"), "apply"), (("apply", str(copy)), "apply"),
                          (("verify", str(copy)), "verify")):
         code, out, err = cli(*argv, targets=argv[0] != "approve")
-        assert (code, err.splitlines()) == (1, ["sigma-migrate: error: " + applied.format(command=command, here=here[command])]), argv
+        expected = applied.format(command=command, here=here[command])
+        expected = expected.replace(*other) if argv[0] == "approve" else expected
+        assert (code, err.splitlines()) == (1, ["sigma-migrate: error: " + expected]), argv
     code, out, err = cli("apply", str(copy), "--dry-run")
     assert [n for n in out.splitlines() if n.startswith("# note")] == [
         "# note: apply will refuse: " + applied.format(command="apply", here=here["apply"])]
@@ -135,7 +142,8 @@ def test_a_plan_whose_journal_was_deleted_or_which_was_copied_is_refused_naming_
     for path in ("plan.json", str(copy)):
         for argv in (("approve", path, "--by", "T16", "--force"), ("apply", path), ("apply", path, "--resume")):
             code, out, err = cli(*argv, targets=argv[0] == "apply")
-            assert (code, err.splitlines()) == (1, [f"sigma-migrate: error: {path}: {gone}"]), argv
+            expected = gone.replace(*other) if argv[0] == "approve" else gone
+            assert (code, err.splitlines()) == (1, [f"sigma-migrate: error: {path}: {expected}"]), argv
     assert counter.total() == writes
     assert not journal.exists() and not Path("copy/plan.json.journal.sqlite").exists()
 

@@ -34,9 +34,16 @@ SIGMA, OKTA = REPO / "samples/acme/sigma", REPO / "samples/acme/okta"
 @pytest.fixture
 def waves(lookup, monkeypatch):
     """:func:`lookup`'s folder, with its state directory in force for the test."""
-    root, state = lookup
+    root, state, _ = lookup
     monkeypatch.setenv(STATE_DIR_ENV, state)
     return root
+
+
+@pytest.fixture
+def sandbox_url(lookup) -> str:
+    """The REST base URL the waves were applied to (the sample sandbox's, closed since): the Sigma the state index
+    names their runs by (rehearse20)."""
+    return lookup[2]
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +67,7 @@ def lookup(tmp_path_factory):
         wave.fetch("e2")
         shutil.copy(wave.folder / "pol.yaml", root / "pol.yaml")
         (wave.folder / "e2").rename(root / "e2")
-        yield root, os.environ[STATE_DIR_ENV]
+        yield root, os.environ[STATE_DIR_ENV], wave.server.base_url
 
 
 def replan(root: Path, capsys, applied: Path, name: str) -> tuple[int, str, str]:
@@ -76,7 +83,7 @@ def runs_words(v1: Path) -> str:
             f"run 2 (--only kind:members.disable_guest, started {runs[1].started_at})")
 
 
-def test_a_copy_of_the_plan_in_another_folder_reads_the_journal_the_state_index_records(waves, capsys):
+def test_a_copy_of_the_plan_in_another_folder_reads_the_journal_the_state_index_records(waves, sandbox_url, capsys):
     home = waves / "a"
     code, out, err = replan(waves, capsys, home / "v1.json", "beside")
     assert (code, err) == (0, "")
@@ -88,7 +95,8 @@ def test_a_copy_of_the_plan_in_another_folder_reads_the_journal_the_state_index_
     assert code == 0, err
     assert err.splitlines() == [
         f"{copy}: --applied: read its journal {journal}, with which sigma-migrate's state index records "
-        f"{runs_words(home / 'v1.json')} (applied from {os.path.realpath(home / 'v1.json')}); none is beside this file"]
+        f"{runs_words(home / 'v1.json')} (applied from {os.path.realpath(home / 'v1.json')} to {sandbox_url}); "
+        "none is beside this file"]
     fromcopy = read_plan(waves / "fromcopy.json")
     assert fromcopy.actions == beside.actions and fromcopy.review_items == beside.review_items
     assert [(i.kind, i.path) for i in fromcopy.inputs if i.kind in ("plan", "apply.journal")] == [
@@ -136,7 +144,7 @@ def test_a_journal_the_index_records_that_is_gone_is_refused_and_one_it_does_not
     assert [(w.member_id, w.value) for w in runs.writes] == [("m1", "View")]
 
     _, [run], _ = read_journal(path)
-    record_run(path, digest, journal_path(path), run)
+    record_run(path, digest, journal_path(path), run, None)  # a history of the older version: no target
     assert applied_runs([str(path)]).notes == ()  # beside it and known to the index: nothing to say
     copy = tmp_path / "copy" / "plan.json"
     copy.parent.mkdir()

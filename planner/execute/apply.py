@@ -178,8 +178,10 @@ from .targets import (
     ENV_SCIM_TOKEN,
     Credentials,
     Redactor,
-    Targets,
     TargetError,
+    Targets,
+    history_target,
+    normal_base_url,
     resolve_targets,
 )
 from .verify import Verification, converged, verify
@@ -1065,16 +1067,18 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
             journal = Journal.open(plan_path, plan.digest, [(a.id, a.kind.value) for a in all_actions], __version__)
         # an applied undo plan rolled it back: plan again (first: a rolled-back run is never resumed either);
         # its journal or, for a copy of the plan, sigma-migrate's state index records it
-        check_not_reversed(plan_path, plan, journal)
-        check_journal_home(plan_path, plan.digest)  # its runs wrote to another journal: apply it there
+        # the history of the Sigma this run writes to: a copy rehearsed in the sandbox is another Sigma's (rehearse20)
+        target = history_target(plan_policy(plan, str(plan_path)).targets, options.rest_base_url)
+        check_not_reversed(plan_path, plan, journal, target)
+        check_journal_home(plan_path, plan.digest, target=target)  # its runs wrote to another journal: apply it there
         if journal is not None:
             # an interrupted or killed run refuses every other apply; --resume repeats its selection
             resumed = check_unfinished_run(plan_path, journal.runs(), journal.rows(), wave, resume=options.resume,
                                            closures=journal.closures())
         check_reverses_something(plan, plan_path)  # an undo plan with no action would roll back nothing
-        undone_plan_journal = undone_journal(plan, plan_path)  # an undo plan records its run there
-        taken_over = predecessors(plan, plan_path)  # a re-plan records there that it took over from them
-        check_basis_current(plan, plan_path, taken_over)  # ... unless a sibling re-plan took over from them first
+        undone_plan_journal = undone_journal(plan, plan_path, target)  # an undo plan records its run there
+        taken_over = predecessors(plan, plan_path, target)  # a re-plan records there that it took over from them
+        check_basis_current(plan, plan_path, taken_over, target)  # ... unless a sibling re-plan took over from them first
 
         redactor = Redactor()
         counter = _RetryCounter()
@@ -1158,10 +1162,10 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
         started_at, t0 = utc_now(), time.monotonic()
         record_run(plan_path, plan.digest, journal.path, RunRow(
             journal.next_run_id(), mode, started_at, None, None, {}, None, None, wave.label, wave.action_ids,
-            selection_words(wave)))  # before the first write: a copy of this plan finds this journal
+            selection_words(wave)), target)  # before the first write: a copy of this plan finds this journal
         if undone_plan_journal is not None:  # before the first write: the undone plan is never applied again
-            record_undo_run(plan, plan_path, undone_plan_journal, journal.next_run_id(), started_at, actions)
-        for note in record_takeover(plan, plan_path, taken_over, journal.next_run_id(), started_at):
+            record_undo_run(plan, plan_path, undone_plan_journal, journal.next_run_id(), started_at, actions, target)
+        for note in record_takeover(plan, plan_path, taken_over, journal.next_run_id(), started_at, target):
             echo(note)  # before the first write: the plans it took over from are never applied again
         run_id = journal.start_run(
             mode, approver=approval.approver if approval else "auto-approve",
@@ -1556,7 +1560,9 @@ def dry_run(plan_path: str | Path, options: ApplyOptions = ApplyOptions()) -> Dr
             refusals.append(f"apply will refuse: {exc}")
     if plan.blocking_items:
         refusals.append(f"{len(plan.blocking_items)} blocking review item(s); apply will refuse this plan")
-    for check in (check_scim_organization_checkable, check_reverses_something, check_basis_current):
+    target = normal_base_url(targets.rest_base_url) if targets.rest_base_url else None  # as apply's (rehearse20)
+    for check in (check_scim_organization_checkable, check_reverses_something,
+                  lambda plan, plan_path: check_basis_current(plan, plan_path, target=target)):
         try:
             check(plan, plan_path)
         except ApplyRefused as exc:
@@ -1564,8 +1570,8 @@ def dry_run(plan_path: str | Path, options: ApplyOptions = ApplyOptions()) -> Dr
     wave = select(plan, options.only, options.limit)
     journal_digest, runs, rows = read_journal(plan_path)
     try:  # in apply's order: a rolled-back plan's unfinished run is never resumed either
-        check_not_reversed(plan_path, plan)  # apply's one line, in every mode; a copy's too (the state index)
-        check_journal_home(plan_path, plan.digest)
+        check_not_reversed(plan_path, plan, target=target)  # apply's one line, in every mode; a copy's too (the state index)
+        check_journal_home(plan_path, plan.digest, target=target)
         if journal_digest == plan.digest:
             check_unfinished_run(plan_path, runs, rows, wave, resume=options.resume,
                                  closures=read_closures(journal_path(plan_path)))

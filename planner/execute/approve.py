@@ -55,7 +55,7 @@ from .history import check_journal_home
 from .journal import read_runs, utc_now
 from .reversals import check_basis_current, check_not_reversed, check_reverses_something
 from .stale import NamedMember, named_members
-from .targets import Targets, resolve_targets, same_base_url
+from .targets import Targets, history_target, resolve_targets, same_base_url
 
 
 def approval_path(plan_path: str | Path) -> Path:
@@ -183,7 +183,8 @@ def approve(plan_path: str | Path, by: str | None, *, rest_base_url: str | None 
     applied (blocking items, failed guards, :func:`check_scim_organization_checkable`, a plan an applied undo plan
     rolled back: :func:`planner.execute.reversals.check_not_reversed`, whatever ``force`` says; a plan whose runs
     sigma-migrate's state index records with another journal than the one beside it, a copy of it or its journal
-    deleted: :func:`planner.execute.history.check_journal_home`, whatever ``force`` says; an undo plan with no
+    deleted: :func:`planner.execute.history.check_journal_home`, whatever ``force`` says; both read the history of
+    the Sigma of ``rest_base_url`` (else the policy's), of every Sigma when none is named; an undo plan with no
     action: :func:`planner.execute.reversals.check_reverses_something`), or a plan already
     applied (a run in its journal) without ``force``. Earlier approvals are kept in ``history``. Written atomically.
     """
@@ -193,9 +194,11 @@ def approve(plan_path: str | Path, by: str | None, *, rest_base_url: str | None 
     plan = read_plan(plan_path, with_policy=True)
     check_plan_is_applicable(plan, plan_path)
     check_scim_organization_checkable(plan, plan_path)
-    check_not_reversed(plan_path, plan)  # an applied undo plan rolled it back: every apply refuses, --force too
-    check_journal_home(plan_path, plan.digest)  # applied from another file: apply it there, --force too
-    check_basis_current(plan, plan_path)  # a sibling re-plan took over from a plan it was made --applied with
+    # the history of the Sigma it is approved for (none given: every Sigma's): a rehearsal is another's (rehearse20)
+    target = history_target(plan_policy(plan, plan_path).targets, rest_base_url)
+    check_not_reversed(plan_path, plan, target=target)  # an applied undo plan rolled it back: every apply refuses, --force too
+    check_journal_home(plan_path, plan.digest, target=target)  # applied from another file: apply it there, --force too
+    check_basis_current(plan, plan_path, target=target)  # a sibling re-plan took over from a plan it was made --applied with
     check_reverses_something(plan, plan_path, "nothing was approved")  # an undo plan that reverses nothing
     journal_digest, runs = read_runs(plan_path)
     if runs and journal_digest == plan.digest and not force:

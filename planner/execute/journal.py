@@ -255,7 +255,10 @@ class ReversalRow:
     apply; digest ``undo_digest``), started ``at`` (ISO 8601 UTC), reverses the actions ``action_ids`` of this
     journal's plan (ids of this plan, in the undo run's order). ``kind`` :data:`SUPERSEDED`: run ``undo_run`` of the
     re-plan at ``undo_plan`` (digest ``undo_digest``), made with ``plan --applied`` this plan, took over from it;
-    ``action_ids`` is ``()``."""
+    ``action_ids`` is ``()``. ``target``: the Sigma the ending's run wrote to (its REST base URL,
+    :func:`planner.execute.targets.normal_base_url`) when the row comes from sigma-migrate's state index
+    (:meth:`planner.execute.history.Ending.row`); ``None`` for a row of a journal (not stored there) and for an
+    index entry older than the target (rehearse20)."""
 
     undo_plan: str
     undo_digest: str
@@ -263,6 +266,7 @@ class ReversalRow:
     at: str
     action_ids: tuple[str, ...]
     kind: str = ROLLED_BACK
+    target: str | None = None
 
 
 def _reversal_rows(db: sqlite3.Connection) -> list[ReversalRow]:

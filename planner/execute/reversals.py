@@ -87,7 +87,7 @@ def undone_ids(undo_actions: Sequence[Action]) -> tuple[str, ...]:
     return tuple(found)
 
 
-def undone_journal(undo: Plan, undo_path: str | Path) -> Path | None:
+def undone_journal(undo: Plan, undo_path: str | Path, target: str | None = None) -> Path | None:
     """The journal of the plan the undo plan ``undo`` (read from ``undo_path``) reverses; ``None`` when
     ``undo`` is no undo plan (no ``summary.undoes``).
 
@@ -95,7 +95,9 @@ def undone_journal(undo: Plan, undo_path: str | Path) -> Path | None:
     the current folder, else to the undo plan's folder, else the journal sigma-migrate's state index records that
     plan's runs with (:func:`find_journal`: an undo plan applied from another folder, verify18 finding 2); it must be
     a journal of the plan ``summary.undoes`` names. Raises :class:`ApplyRefused` (one line, nothing written) otherwise: the reversal must be recorded
-    there before the undo's first write."""
+    there before the undo's first write. ``target``: the Sigma the undo plan is applied to (its REST base URL,
+    :func:`planner.execute.targets.normal_base_url`): only that Sigma's history of the undone plan is read
+    (:func:`planner.execute.history.plan_journals`, rehearse20)."""
     if not undo.summary.undoes:
         return None
     given = next((i.path for i in undo.inputs if i.kind == UNDONE_JOURNAL_KIND), None)
@@ -103,10 +105,10 @@ def undone_journal(undo: Plan, undo_path: str | Path) -> Path | None:
         raise ApplyRefused(f"{undo_path}: this undo plan reverses {undo.summary.undoes} but names no journal of it "
                            f"(no {UNDONE_JOURNAL_KIND} input); make it again with `sigma-migrate undo`; "
                            "nothing was written")
-    found = find_journal(given, undo_path, undo.summary.undoes)
+    found = find_journal(given, undo_path, undo.summary.undoes, target)
     if found is not None:
-        check_not_superseded(_plan_of(found), recorded_endings(undo.summary.undoes, read_reversals(found)),
-                             ApplyRefused, SUPERSEDED_UNDO, undo.summary.undoes)
+        check_not_superseded(_plan_of(found), recorded_endings(undo.summary.undoes, read_reversals(found), target),
+                             ApplyRefused, SUPERSEDED_UNDO, undo.summary.undoes, target)
         return found
     where = Path(given)
     raise ApplyRefused(
@@ -124,18 +126,19 @@ SUPERSEDED_UNDO = ("what it wrote is the basis {successor} decided anew what to 
 :func:`superseded_by` (:func:`check_not_superseded`)."""
 
 
-def find_journal(given: str, plan_path: str | Path, digest: str) -> Path | None:
+def find_journal(given: str, plan_path: str | Path, digest: str, target: str | None = None) -> Path | None:
     """The journal a plan at ``plan_path`` names by ``given`` (an ``apply.journal`` input, as it was read): absolute,
     or relative to the current folder, else to ``plan_path``'s folder; only a journal of the plan whose digest is
     ``digest``; else the one sigma-migrate's state index records runs of that plan with last
     (:func:`planner.execute.history.plan_journals`: an undo plan or a re-plan applied from another folder than the
-    one ``undo`` or ``plan`` ran in, verify18 finding 2); ``None`` when none is there. Raises :class:`ApplyRefused`
+    one ``undo`` or ``plan`` ran in, verify18 finding 2), of the Sigma ``target`` when given (rehearse20); ``None``
+    when none is there. Raises :class:`ApplyRefused`
     (one line) for a file that is not a journal, or an index that cannot be read."""
     where = Path(given)
     for candidate in [where] if where.is_absolute() else [where, Path(plan_path).parent / where]:
         if candidate.is_file() and read_journal_file(candidate)[0] == digest:
             return candidate
-    return plan_journals(None, digest).recorded
+    return plan_journals(None, digest, target).recorded
 
 
 @dataclass(frozen=True)
@@ -150,19 +153,22 @@ class Predecessor:
     journal: Path | None
 
 
-def predecessors(plan: Plan, plan_path: str | Path) -> list[Predecessor]:
+def predecessors(plan: Plan, plan_path: str | Path, target: str | None = None) -> list[Predecessor]:
     """The plans the migration plan ``plan`` (read from ``plan_path``) was made ``--applied`` with, in the order given:
     each ``plan`` input followed by its ``apply.journal`` input (:func:`planner.applied.applied_runs` records them so),
     its journal looked for now (:func:`find_journal`); ``[]`` for an undo plan (it records its rollback instead,
-    :func:`record_undo_run`) and for a plan made without ``--applied``."""
+    :func:`record_undo_run`) and for a plan made without ``--applied``. ``target``: the Sigma the re-plan is applied
+    to (:func:`find_journal`)."""
     if plan.summary.undoes:
         return []
     inputs = plan.inputs
-    return [Predecessor(p.path, f"sha256:{p.sha256}", j.path, find_journal(j.path, plan_path, f"sha256:{p.sha256}"))
+    return [Predecessor(p.path, f"sha256:{p.sha256}", j.path,
+                        find_journal(j.path, plan_path, f"sha256:{p.sha256}", target))
             for p, j in zip(inputs, inputs[1:]) if p.kind == APPLIED_PLAN_KIND and j.kind == UNDONE_JOURNAL_KIND]
 
 
-def check_basis_current(plan: Plan, plan_path: str | Path, found: Sequence[Predecessor] | None = None) -> None:
+def check_basis_current(plan: Plan, plan_path: str | Path, found: Sequence[Predecessor] | None = None,
+                        target: str | None = None) -> None:
     """Refuse (:class:`ApplyRefused`, one line, nothing read from Sigma, nothing written) the re-plan ``plan`` (read
     from ``plan_path``) when another re-plan made ``--applied`` with one of its predecessors (``found``, else
     :func:`predecessors`) took over from it since: that predecessor's journal records a :data:`SUPERSEDED` row of a plan
@@ -171,11 +177,12 @@ def check_basis_current(plan: Plan, plan_path: str | Path, found: Sequence[Prede
     other's basis is gone, as its plan file cannot show (tester16b finding 3): the line names that re-plan and its
     journal, and the way out, a plan made ``--applied`` with it. Called by ``apply`` (every mode), ``approve`` and
     ``apply --dry-run`` (a note). The takeovers are read from the predecessor's journal and sigma-migrate's state index
-    (:func:`planner.execute.history.recorded_endings`: one recorded there only, its journal not found, too)."""
-    found = predecessors(plan, plan_path) if found is None else found
+    (:func:`planner.execute.history.recorded_endings`: one recorded there only, its journal not found, too; of the
+    Sigma ``target`` only, when given)."""
+    found = predecessors(plan, plan_path, target) if found is None else found
     builds_on = {plan.digest} | {p.digest for p in found}
     for p in found:
-        rows = recorded_endings(p.digest, read_reversals(p.journal) if p.journal is not None else [])
+        rows = recorded_endings(p.digest, read_reversals(p.journal) if p.journal is not None else [], target)
         others = [r for r in rows if r.kind == SUPERSEDED and r.undo_digest not in builds_on]
         if others:
             raise ApplyRefused(taken_by_sibling_message(plan_path, p, others[0]))
@@ -193,12 +200,13 @@ def taken_by_sibling_message(plan_path: str | Path, predecessor: Predecessor, ro
 
 
 def record_takeover(plan: Plan, plan_path: str | Path, found: Sequence[Predecessor], run: int,
-                    started_at: str) -> list[str]:
+                    started_at: str, target: str | None) -> list[str]:
     """Record in the journal of each plan ``found`` (:func:`predecessors` of ``plan``, read from ``plan_path``) that
     run ``run`` of ``plan``, started ``started_at``, took over from it (a ``reversals`` row of kind
     :data:`~planner.execute.journal.SUPERSEDED`, once per plan: a later run finds it there), holding that plan's apply
     lock and its digest lock, and in sigma-migrate's state directory under that plan's digest
-    (:func:`planner.execute.history.record_ending`); called before the run's first write. Returns one note line per
+    (:func:`planner.execute.history.record_ending`, with ``target``: the Sigma the re-plan's run writes to); called
+    before the run's first write. Returns one note line per
     journal not found (moved, or the re-plan applied from another folder): the takeover is recorded in the state
     directory only, and the apply goes on. Raises :class:`ApplyRefused` while an apply of that plan runs, or when its
     journal or the state directory cannot be written."""
@@ -207,7 +215,7 @@ def record_takeover(plan: Plan, plan_path: str | Path, found: Sequence[Predecess
         row = ReversalRow(str(plan_path), plan.digest, run, started_at, (), SUPERSEDED)
         if p.journal is None:
             with digest_lock(p.digest, p.plan):
-                record_ending(p.digest, row)
+                record_ending(p.digest, row, target)
             notes.append(
                 f"note: {p.given_journal}, the journal of {p.plan} this plan was made --applied with, is not "
                 f"{'there' if Path(p.given_journal).is_absolute() else 'in this folder nor beside this plan'}, or is "
@@ -219,7 +227,7 @@ def record_takeover(plan: Plan, plan_path: str | Path, found: Sequence[Predecess
         if any(r.kind == SUPERSEDED and r.undo_digest == plan.digest for r in read_reversals(p.journal)):
             continue
         with digest_lock(p.digest, p.plan), apply_lock(_plan_of(p.journal)):
-            record_ending(p.digest, row)
+            record_ending(p.digest, row, target)
             record_reversal(p.journal, p.digest, row)
     return notes
 
@@ -246,39 +254,43 @@ def check_reverses_something(undo: Plan, undo_path: str | Path, done: str = "not
 
 
 def record_undo_run(undo: Plan, undo_path: str | Path, journal: Path, undo_run: int, started_at: str,
-                    undo_actions: Sequence[Action]) -> None:
+                    undo_actions: Sequence[Action], target: str | None) -> None:
     """Record in the undone plan's ``journal`` (:func:`undone_journal`) that run ``undo_run`` of the undo
     plan ``undo``, started ``started_at`` (ISO 8601 UTC, as its own journal records the run), reverses the
     actions ``undo_actions`` reverse (:func:`undone_ids`), holding that plan's
     apply lock (the plan beside its journal) and its digest lock, and in sigma-migrate's state directory under that
-    plan's digest (:func:`planner.execute.history.record_ending`). Called before the undo run's first write. Raises
+    plan's digest (:func:`planner.execute.history.record_ending`, with ``target``: the Sigma the undo run writes to, so
+    an undo rehearsed in the sandbox ends the plan there only, rehearse20). Called before the undo run's first write. Raises
     :class:`ApplyRefused` while an apply of the undone plan runs (from any copy), or when the journal or the state
     directory cannot be written."""
     reversal = ReversalRow(str(undo_path), undo.digest, undo_run, started_at, undone_ids(undo_actions))
     undone = str(undo.summary.undoes)
     with digest_lock(undone, _plan_of(journal)), apply_lock(_plan_of(journal)):
-        record_ending(undone, reversal)
+        record_ending(undone, reversal, target)
         record_reversal(journal, undone, reversal)
 
 
-def rolled_back_by(plan_path: str | Path, plan: Plan, reversals: Sequence[ReversalRow]) -> str:
+def rolled_back_by(plan_path: str | Path, plan: Plan, reversals: Sequence[ReversalRow], target: str | None = None) -> str:
     """How every line about a rolled-back plan begins: ``plan.json: this plan was rolled back by undo plan undo.json
     (sha256:...) run 1 (started ...), which reversed 32 of its action(s) (8 scim.link_user, ...)``: the undo plans and
     runs (rows of kind :data:`~planner.execute.journal.ROLLED_BACK` of ``reversals``), and how many of the plan's
     actions they reversed, per kind, in plan order; then, when the plan's journal is not beside ``plan_path`` but
     sigma-migrate's state index knows it (a copy of the plan), where it is (:func:`planner.execute.history.elsewhere`:
-    ``; its journal is /srv/m/plan.json.journal.sqlite, not beside this file``)."""
+    ``; its journal is /srv/m/plan.json.journal.sqlite, not beside this file``; of the Sigma ``target`` when given).
+    Without ``target`` (``show``), each undo run the state index records says the Sigma it wrote to (``run 1
+    (started ..., on http://127.0.0.1:8765)``; rehearse20)."""
     reversals = [r for r in reversals if r.kind == ROLLED_BACK]
-    runs = "; ".join(f"undo plan {r.undo_plan} ({r.undo_digest}) run {r.undo_run} (started {r.at})"
+    runs = "; ".join(f"undo plan {r.undo_plan} ({r.undo_digest}) run {r.undo_run} (started {r.at}{_on(r, target)})"
                      for r in reversals)
     reversed_ids = {aid for r in reversals for aid in r.action_ids}
     kinds = Counter(a.kind.value for a in plan.actions if a.id in reversed_ids)
-    where = elsewhere(plan_path, plan.digest)
+    where = elsewhere(plan_path, plan.digest, target)
     return (f"{plan_path}: this plan was rolled back by {runs}, which reversed {sum(kinds.values())} of its action(s) "
             f"({', '.join(f'{n} {kind}' for kind, n in kinds.items())})" + (f"; {where}" if where else ""))
 
 
-def reversal_message(plan_path: str | Path, plan: Plan, reversals: Sequence[ReversalRow], limit: int = 5) -> str:
+def reversal_message(plan_path: str | Path, plan: Plan, reversals: Sequence[ReversalRow], limit: int = 5,
+                     target: str | None = None) -> str:
     """The one-line refusal of an apply of ``plan`` after undo plans reversed it (``reversals``, from its
     journal): which undo plan and run, how many of the plan's actions they reversed (per kind, in plan
     order), the way out, then those actions, which this apply would redo (first ``limit``, in plan order,
@@ -287,7 +299,7 @@ def reversal_message(plan_path: str | Path, plan: Plan, reversals: Sequence[Reve
     redone = [a for a in plan.actions if a.id in reversed_ids]
     shown = ", ".join(f"{a.id} ({label})" if (label := _label(a)) else a.id for a in redone[:limit])
     more = f", and {len(redone) - limit} more" if len(redone) > limit else ""
-    return (f"{rolled_back_by(plan_path, plan, reversals)}; applying it again would redo them under its old approval: "
+    return (f"{rolled_back_by(plan_path, plan, reversals, target)}; applying it again would redo them under its old approval: "
             f"fetch Sigma's export again, plan and approve again (a plan of the same export files is this plan again, "
             f"the same digest, refused too); nothing was written; it would redo {shown}{more}")
 
@@ -297,38 +309,50 @@ def _label(action: Action) -> str:
     return getattr(action.target, "email", "") or getattr(action.target, "name", "") or ""
 
 
-def recorded_reversals(plan_path: str | Path, plan: Plan, journal: Journal | None = None) -> list[ReversalRow]:
+def _on(row: ReversalRow, target: str | None) -> str:
+    """``, on <Sigma>`` for a row the state index records with the Sigma its run wrote to, said by a command that
+    knows no target (``show``); ``""`` otherwise."""
+    return f", on {row.target}" if target is None and row.target is not None else ""
+
+
+def recorded_reversals(plan_path: str | Path, plan: Plan, journal: Journal | None = None,
+                       target: str | None = None) -> list[ReversalRow]:
     """The later plans that ended ``plan`` (runs of its undo plans, re-plans that took over), oldest first: those its
     journal records (of ``journal`` when apply has it open, else of the journal beside ``plan_path`` read-only:
     ``approve``, ``apply --dry-run``; none without a journal, or with one of another plan: the reversals it records
     are not this plan's), then those only sigma-migrate's state index records for its digest (a copy of the plan,
-    its journal deleted or moved: :func:`planner.execute.history.recorded_endings`; tester16b #1). Raises
-    :class:`ApplyRefused` (one line) for a file that is not a journal, or a history that cannot be read."""
+    its journal deleted or moved: :func:`planner.execute.history.recorded_endings`; tester16b #1), of the Sigma
+    ``target`` only when given (the command's REST base URL: an undo rehearsed in the sandbox does not end the plan
+    on Sigma; rehearse20). Raises :class:`ApplyRefused` (one line) for a file that is not a journal, or a history that
+    cannot be read."""
     if journal is not None:
-        return recorded_endings(plan.digest, journal.reversals())
+        return recorded_endings(plan.digest, journal.reversals(), target)
     path = journal_path(plan_path)
     if read_journal_file(path)[0] != plan.digest:
-        return recorded_endings(plan.digest, [])
-    return recorded_endings(plan.digest, read_reversals(path))
+        return recorded_endings(plan.digest, [], target)
+    return recorded_endings(plan.digest, read_reversals(path), target)
 
 
-def superseded_by(plan_path: str | Path, reversals: Sequence[ReversalRow], digest: str = "") -> str:
+def superseded_by(plan_path: str | Path, reversals: Sequence[ReversalRow], digest: str = "",
+                  target: str | None = None) -> str:
     """How every line about a superseded plan begins, from the last re-plan that took over from it (the rows of kind
     :data:`~planner.execute.journal.SUPERSEDED` of ``reversals``): ``P1.json: this plan was superseded by plan P2.json
     (sha256:...), made with --applied P1.json, whose run 1 (started ...) took over from it``; then, given the plan's
-    ``digest``, where its journal is when not beside ``plan_path`` (:func:`planner.execute.history.elsewhere`)."""
+    ``digest``, where its journal is when not beside ``plan_path`` (:func:`planner.execute.history.elsewhere`, of
+    the Sigma ``target`` when given; without, the run names its Sigma as :func:`rolled_back_by` does)."""
     last = [r for r in reversals if r.kind == SUPERSEDED][-1]
-    where = elsewhere(plan_path, digest) if digest else ""
+    where = elsewhere(plan_path, digest, target) if digest else ""
     return (f"{plan_path}: this plan was superseded by plan {last.undo_plan} ({last.undo_digest}), made with --applied "
-            f"{Path(plan_path).name}, whose run {last.undo_run} (started {last.at}) took over from it"
+            f"{Path(plan_path).name}, whose run {last.undo_run} (started {last.at}{_on(last, target)}) took over from it"
             + (f"; {where}" if where else ""))
 
 
-def supersession_message(plan_path: str | Path, reversals: Sequence[ReversalRow], digest: str = "") -> str:
+def supersession_message(plan_path: str | Path, reversals: Sequence[ReversalRow], digest: str = "",
+                         target: str | None = None) -> str:
     """The one-line refusal of an apply (or approval) of a plan a re-plan took over from (:func:`superseded_by`): the
     re-plan's approval is the one in force, and this plan's would act on what it decided anew; the way out."""
     successor = [r for r in reversals if r.kind == SUPERSEDED][-1].undo_plan
-    return (f"{superseded_by(plan_path, reversals, digest)}; applying this plan would act under its old approval on what "
+    return (f"{superseded_by(plan_path, reversals, digest, target)}; applying this plan would act under its old approval on what "
             f"{successor} decided anew: apply {successor}, or fetch Sigma's export and plan again with --applied "
             f"{successor}; nothing was written")
 
@@ -338,47 +362,61 @@ def ended_line(plan_path: str | Path, plan: Plan) -> str | None:
     only): ``Rolled back: ...`` (:func:`rolled_back_by`) or ``Superseded: ...`` (:func:`superseded_by`), ending with
     the way out; ``None`` for a plan no later plan ended (or without a journal)."""
     reversals = recorded_reversals(plan_path, plan)
-    if any(r.kind == ROLLED_BACK for r in reversals):
-        return (f"Rolled back: {rolled_back_by(plan_path, plan, reversals)}; no apply of it runs again: fetch Sigma's "
-                "export, plan and approve again")
+    rolled_back = [r for r in reversals if r.kind == ROLLED_BACK]
+    if rolled_back:
+        return (f"Rolled back: {rolled_back_by(plan_path, plan, reversals)}; no apply of it{_to(rolled_back)} runs "
+                "again: fetch Sigma's export, plan and approve again")
     if reversals:
         successor = reversals[-1].undo_plan
-        return (f"Superseded: {superseded_by(plan_path, reversals, plan.digest)}; no apply of it runs again: apply {successor}, or "
-                f"fetch Sigma's export and plan again with --applied {successor}")
+        return (f"Superseded: {superseded_by(plan_path, reversals, plan.digest)}; no apply of it{_to(reversals)} runs "
+                f"again: apply {successor}, or fetch Sigma's export and plan again with --applied {successor}")
     return None
 
 
-def check_not_reversed(plan_path: str | Path, plan: Plan, journal: Journal | None = None) -> None:
+def _to(rows: Sequence[ReversalRow]) -> str:
+    """`` to <Sigma>`` (`` to <Sigma> or <Sigma>``) when every ending of ``rows`` is recorded with the Sigma its run
+    wrote to (the state index, rehearse20): the plan is ended there only; ``""`` when one is not (a journal's row, or
+    an entry of the older version: every Sigma)."""
+    if any(r.target is None for r in rows):
+        return ""
+    return " to " + " or ".join(dict.fromkeys(r.target for r in rows if r.target is not None))
+
+
+def check_not_reversed(plan_path: str | Path, plan: Plan, journal: Journal | None = None,
+                       target: str | None = None) -> None:
     """Refuse (:class:`ApplyRefused`) ``plan`` when its journal (``journal``, apply's open one, else the file beside
     ``plan_path``: :func:`recorded_reversals`) records that a later plan ended it: a run of an undo plan of it
     (:func:`reversal_message`) or a re-plan made ``--applied`` with it that took over (:func:`supersession_message`;
     the rollback named first when both are recorded): the one refusal of every apply (in every mode), of
     ``approve`` (with ``--force`` too: no apply of it would run) and of ``apply --dry-run`` (a note, exit 1);
     nothing is read from Sigma, nothing written (was: ``approve`` and ``--dry-run`` said nothing of the rollback;
-    issue 10, holds3; a superseded plan applied on its old approval, tester14b finding 9)."""
-    reversals = recorded_reversals(plan_path, plan, journal)
+    issue 10, holds3; a superseded plan applied on its old approval, tester14b finding 9). ``target``: the command's
+    Sigma (its REST base URL, :func:`planner.execute.targets.normal_base_url`): only endings there refuse
+    (:func:`recorded_reversals`; ``None``: every one)."""
+    reversals = recorded_reversals(plan_path, plan, journal, target)
     if any(r.kind == ROLLED_BACK for r in reversals):
-        raise ApplyRefused(reversal_message(plan_path, plan, reversals))
+        raise ApplyRefused(reversal_message(plan_path, plan, reversals, target=target))
     if reversals:
-        raise ApplyRefused(supersession_message(plan_path, reversals, plan.digest))
+        raise ApplyRefused(supersession_message(plan_path, reversals, plan.digest, target))
 
 
-def check_verifiable(plan_path: str | Path, plan: Plan) -> None:
+def check_verifiable(plan_path: str | Path, plan: Plan, target: str | None = None) -> None:
     """Refuse (:class:`ApplyRefused`, one line, exit 1) ``verify`` of ``plan`` when its journal (beside ``plan_path``)
     records a run of an undo plan of it: Sigma is then meant to be as the undo left it, not as the plan did, so each
     reversed action would read as drift (tester12 #2); ``verify`` of the undo plan checks the rollback, e.g.
     ``plan.json: this plan was rolled back by undo plan undo.json (sha256:...) run 1 (started ...), which reversed 32
     of its action(s) (...); Sigma is as that undo left it, not as this plan did: check it with `sigma-migrate verify
-    undo.json`; nothing was read``. Nothing is read from Sigma."""
+    undo.json`; nothing was read``. Nothing is read from Sigma. ``target``: the Sigma verify reads (only endings
+    there refuse, :func:`recorded_reversals`)."""
     check_not_rolled_back(plan_path, plan, ApplyRefused, "Sigma is as that undo left it, not as this plan did: check "
-                          "it with `sigma-migrate verify {undo_plan}`; nothing was read")
-    check_not_superseded(plan_path, recorded_reversals(plan_path, plan), ApplyRefused,
+                          "it with `sigma-migrate verify {undo_plan}`; nothing was read", target)
+    check_not_superseded(plan_path, recorded_reversals(plan_path, plan, target=target), ApplyRefused,
                          "Sigma is meant to be as that plan leaves it, not as this plan did: check it with "
-                         "`sigma-migrate verify {successor}`; nothing was read", plan.digest)
+                         "`sigma-migrate verify {successor}`; nothing was read", plan.digest, target)
 
 
 def check_not_superseded(plan_path: str | Path, reversals: Sequence[ReversalRow], refusal: type[UserError],
-                         consequence: str, digest: str = "") -> None:
+                         consequence: str, digest: str = "", target: str | None = None) -> None:
     """Refuse a plan a re-plan made ``--applied`` with it took over from (``reversals``, read from its journal, hold a
     :data:`~planner.execute.journal.SUPERSEDED` row): raise ``refusal`` with :func:`superseded_by` then ``consequence``
     (what the command would do with it and what to do instead; ``{successor}`` in it is replaced by the path of the
@@ -386,22 +424,24 @@ def check_not_superseded(plan_path: str | Path, reversals: Sequence[ReversalRow]
     ``handoff`` (:func:`planner.handoff.check_plan_kind`), ``undo`` of its journal and the apply of an undo plan made
     from it (:func:`undone_journal`): what the plan wrote is the re-plan's basis now, which decided anew what to keep
     of it (tester16b finding 3). Apply and approve refuse by :func:`check_not_reversed`. ``digest``: the plan's, for
-    where its journal is when not beside ``plan_path`` (:func:`superseded_by`)."""
+    where its journal is when not beside ``plan_path`` (:func:`superseded_by`, of the Sigma ``target`` when given)."""
     last = [r for r in reversals if r.kind == SUPERSEDED]
     if last:
-        raise refusal(f"{superseded_by(plan_path, reversals, digest)}; " + consequence.replace(
+        raise refusal(f"{superseded_by(plan_path, reversals, digest, target)}; " + consequence.replace(
             "{successor}", last[-1].undo_plan).replace("{successor_journal}", str(journal_path(last[-1].undo_plan))))
 
 
-def check_not_rolled_back(plan_path: str | Path, plan: Plan, refusal: type[UserError], consequence: str) -> None:
+def check_not_rolled_back(plan_path: str | Path, plan: Plan, refusal: type[UserError], consequence: str,
+                          target: str | None = None) -> None:
     """Refuse ``plan`` when the journal beside ``plan_path`` records a run of an undo plan of it
     (:func:`recorded_reversals`, read-only): raise ``refusal`` with :func:`rolled_back_by` then ``consequence`` (what
     the command would do with it and what to do instead; ``{undo_plan}`` in it is replaced by the path of the last
     undo plan run). The check of ``verify`` (:func:`check_verifiable`) and ``handoff``
-    (:func:`planner.handoff.check_plan_kind`); apply and approve refuse by :func:`check_not_reversed`."""
-    reversals = [r for r in recorded_reversals(plan_path, plan) if r.kind == ROLLED_BACK]
+    (:func:`planner.handoff.check_plan_kind`); apply and approve refuse by :func:`check_not_reversed`. ``target``:
+    the command's Sigma, when it knows one (:func:`recorded_reversals`)."""
+    reversals = [r for r in recorded_reversals(plan_path, plan, target=target) if r.kind == ROLLED_BACK]
     if reversals:
-        raise refusal(f"{rolled_back_by(plan_path, plan, reversals)}; "
+        raise refusal(f"{rolled_back_by(plan_path, plan, reversals, target)}; "
                       + consequence.replace("{undo_plan}", reversals[-1].undo_plan))
 
 

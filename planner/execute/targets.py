@@ -48,20 +48,34 @@ def check_base_url(url: str, what: str) -> str:
     return httpio.check_base_url(url, what, TargetError)
 
 
-def same_base_url(a: str, b: str) -> bool:
-    """True when two base URLs name the same API: scheme and host compared case-insensitively
-    (RFC 3986 §6.2.2.1), the default port made explicit, the path without its trailing slash."""
-
-    def key(url: str) -> tuple[str, str, int | None, str]:
+def normal_base_url(url: str) -> str:
+    """``url`` as one API's key: scheme and host lower-cased (RFC 3986 §6.2.2.1), the scheme's default port
+    (``http`` 80, ``https`` 443) and the path's trailing slash dropped, e.g. ``HTTPS://API.Sigma.com:443/`` ->
+    ``https://api.sigma.com``. What :func:`same_base_url` compares, and the target a plan's runs are recorded under in
+    sigma-migrate's state index (:mod:`planner.execute.history`, rehearse20). Never raises: a port that does not
+    parse, or a URL that does not (``http://[``), stays as written (such a URL is refused by :func:`check_base_url`
+    before any request)."""
+    try:
         parts = urlsplit(url.strip())
-        scheme = parts.scheme.lower()
-        try:
-            port = parts.port or {"http": 80, "https": 443}.get(scheme)
-        except ValueError:
-            port = None
-        return scheme, (parts.hostname or "").lower(), port, parts.path.rstrip("/")
+    except ValueError:
+        return url.strip()
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 literal keeps its brackets (RFC 3986 §3.2.2)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+        host = parts.netloc.rpartition("@")[2].lower()
+    if port is not None and port != {"http": 80, "https": 443}.get(scheme):
+        host = f"{host}:{port}"
+    return f"{scheme}://{host}{parts.path.rstrip('/')}"
 
-    return key(a) == key(b)
+
+def same_base_url(a: str, b: str) -> bool:
+    """True when two base URLs name the same API: their :func:`normal_base_url` are equal."""
+    return normal_base_url(a) == normal_base_url(b)
 
 
 @dataclass(frozen=True)
@@ -88,6 +102,16 @@ def resolve_targets(
         rest_base_url=check_base_url(rest, "REST base URL") if rest else None,
         scim_base_url=check_base_url(scim, "SCIM base URL") if scim else None,
     )
+
+
+def history_target(policy: PolicyTargets | None, rest_base_url: str | None) -> str | None:
+    """The Sigma a command of a plan writes to or reads, as sigma-migrate's state index records a plan's history
+    (:mod:`planner.execute.history`, rehearse20): the REST base URL (the flag ``rest_base_url``, else the ``targets``
+    of the plan's resolved policy, ``policy``) as :func:`normal_base_url` gives it; ``None`` when neither names one
+    (the command then reads the history of every Sigma). Never raises: the URL is checked where it is used
+    (:func:`resolve_targets`)."""
+    rest = rest_base_url or (policy.rest_base_url if policy else None)
+    return normal_base_url(rest) if rest else None
 
 
 @dataclass(frozen=True)
@@ -128,5 +152,5 @@ class Credentials:
         return tuple(v for v in (self.client_id, self.client_secret, self.scim_token) if v)
 
 
-__all__ = ["Credentials", "Redactor", "TargetError", "Targets", "check_base_url", "is_loopback_host",
-           "resolve_targets"]
+__all__ = ["Credentials", "Redactor", "TargetError", "Targets", "check_base_url", "history_target",
+           "is_loopback_host", "normal_base_url", "resolve_targets", "same_base_url"]

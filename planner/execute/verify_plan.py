@@ -61,7 +61,7 @@ from .resume import INTERRUPTED_ENDS, how_it_ended, left_of, resume_command, unf
 from .runner import _RetryCounter
 from .scim_token import revocation
 from .progress import subject_of
-from .targets import Redactor, resolve_targets
+from .targets import Redactor, history_target, resolve_targets
 from .verify import ObjectCheck, Verification, converged, verify
 
 EXIT_CONVERGED = 0
@@ -316,8 +316,11 @@ def verify_plan(plan_path: str | Path, options: ApplyOptions = ApplyOptions(),
     if digest is not None and digest != plan.digest:
         raise ApplyRefused(f"{journal_path(plan_path)}: journal belongs to plan {digest}, not {plan.digest}; "
                            "verify the plan that journal applied")
-    check_verifiable(plan_path, plan)  # an applied undo plan rolled it back: verify the undo plan
-    check_journal_home(plan_path, plan.digest, "verify")  # a copy of an applied plan: verify it where its journal is
+    options = with_approved_target(plan_path, plan, options)
+    # the history of the Sigma verify reads: a copy rehearsed in the sandbox is another Sigma's (rehearse20)
+    target = history_target(plan_policy(plan, plan_path).targets, options.rest_base_url)
+    check_verifiable(plan_path, plan, target)  # an applied undo plan rolled it back: verify the undo plan
+    check_journal_home(plan_path, plan.digest, "verify", target)  # a copy of an applied plan: verify it where its journal is
     actions = with_user_names(plan.actions)
     if digest is not None:
         checked = [a for a in actions if rows.get(a.id) is not None and rows[a.id].state != "pending"]
@@ -328,7 +331,6 @@ def verify_plan(plan_path: str | Path, options: ApplyOptions = ApplyOptions(),
     failed = tuple(FailedAction(a.id, f"{a.kind.value} {subject_of(a)}", rows[a.id].state, rows[a.id].error or "")
                    for a in checked if digest is not None and rows[a.id].state in ("failed", "skipped"))
     redactor = Redactor()
-    options = with_approved_target(plan_path, plan, options)
     clients: Clients = build_clients(plan, options, redactor, _RetryCounter())
     clients.owned_elsewhere = attributes_owned_elsewhere(actions)  # as apply checks them
     try:
