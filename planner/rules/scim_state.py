@@ -571,6 +571,10 @@ class Settlement:
 IDP_EXPORT, SCIM_STATE = "idp_export", "scim_state"
 ABSENT_FROM_NEWER_EXPORT, ABSENT_FROM_OLDER_EXPORT = "export_newer", "export_older"
 """What the dates show of a person the export lacks (:attr:`ChangeDates.absence`)."""
+ABSENT_FROM_LATER_READ = "read_after_made"
+"""A person the export lacks whom SCIM lists without an ``externalId`` (nothing shows the IdP made them), made before
+``fetch-idp`` read the IdP (:attr:`ChangeDates.absence`): the IdP did not hold them then, so made by hand? (tester19
+finding 6: was "SCIM created them ... export the IdP again", which no new export settles)."""
 SETTLED_BY_DATES, SETTLED_BY_POLICY = "dates", "linking.scim_state_conflicts"
 SETTLED_BY_RUN = "applied"
 """A membership settled for the export because Sigma's SCIM group is as an apply of this tool left it
@@ -619,6 +623,10 @@ class ChangeDates:
     read: bool = False
     own: str | None = None
     """The export's own date of the user, where the read time is the later (``read``)."""
+    read_at: str | None = None
+    """When ``fetch-idp`` read the IdP (its manifest's ``fetchedAt``), for a person the export lacks (``absent``)."""
+    keyed: bool = True
+    """Whether the SCIM user has an ``externalId`` (the IdP's id: something shows the IdP made them)."""
 
     @property
     def newer(self) -> str | None:
@@ -656,17 +664,30 @@ class ChangeDates:
         words (``scim.state_conflict``, ``scim.held_member``): ``export_newer`` when the export's newest record
         is later than SCIM's last change of them (``meta.lastModified``): deleted in the IdP, or left out of
         the export; ``export_older`` when SCIM created them (``meta.created``) after the export's newest
-        record: the export was taken before they were made, so export the IdP again; ``None`` when a date is
+        record: the export was taken before they were made, so export the IdP again, unless ``fetch-idp`` read the
+        IdP after SCIM created a user it lists without an ``externalId``: :data:`ABSENT_FROM_LATER_READ` (made by
+        hand?, tester19 finding 6), read first; ``None`` when a date is
         missing, for a person the export lists, or when neither holds (SCIM made them before the export's
         newest record and changed them after it). An absence has no date of its own, so it settles nothing
         (:attr:`newer` is ``None``); the messages say it (tester8 leftover, issue 10)."""
-        if not self.absent or not self.export_newest:
+        if not self.absent:
+            return None
+        if not self.keyed and self.read_at and self.scim_created and self.read_at > self.scim_created:
+            return ABSENT_FROM_LATER_READ
+        if not self.export_newest:
             return None
         if self.scim and self.export_newest > self.scim:
             return ABSENT_FROM_NEWER_EXPORT
         if self.scim_created and self.scim_created > self.export_newest:
             return ABSENT_FROM_OLDER_EXPORT
         return None
+
+    def read_after_made_words(self) -> str:
+        """Why an :data:`ABSENT_FROM_LATER_READ` absence is one: ``the IdP export, read 2026-12-07T18:49:59Z
+        (fetch-idp's fetchedAt), does not hold them, though Sigma's SCIM lists them (made 2026-12-07T18:49:21Z, no
+        externalId): made by hand?``."""
+        return (f"the IdP export, read {self.read_at} (fetch-idp's fetchedAt), does not hold them, though Sigma's "
+                f"SCIM lists them (made {self.scim_created}, no externalId): made by hand?")
 
     def made_after_export_words(self) -> str:
         """Why an ``export_older`` absence is one (:attr:`absence`): ``SCIM created them
@@ -819,7 +840,8 @@ class PlannedState:
         own = idp.last_updated if idp is not None else None
         export, read = export_date(own, self.export_read_at) if idp is not None else (None, False)
         return ChangeDates(change_time(user.last_modified), export, self.export_newest, membership, idp is None,
-                           change_time(user.created), read, own if read else None)
+                           change_time(user.created), read, own if read else None,
+                           self.export_read_at if idp is None else None, bool(user.external_id))
 
     def verdict(self, user: ScimUser, idp_id: str | None, found: tuple["Disagreement", ...],
                 dates: ChangeDates | None = None) -> Verdict:
@@ -965,6 +987,11 @@ def conflict_item(action: Action, user: ScimUser, idp_id: str | None, found: tup
         choices = [_long_form(key, IDP_EXPORT, found), _long_form(key, SCIM_STATE, found)]
         notes = ["idp_export: they left the IdP, deactivate them through SCIM; scim_state: keep them "
                  "(the entry settles this disagreement only)"]
+    elif reading == ABSENT_FROM_LATER_READ:
+        tail = f": {dates.read_after_made_words()} The plan does not send {action.kind.value} on its silence"
+        choices = [_long_form(key, IDP_EXPORT, found), _long_form(key, SCIM_STATE, found)]
+        notes = ["idp_export: the IdP made them and they left it, deactivate them through SCIM; scim_state: keep "
+                 "them (the entry settles this disagreement only)"]
     elif reading == ABSENT_FROM_OLDER_EXPORT:
         tail = (f": {dates.made_after_export_words()}, so the plan does not send {action.kind.value} on its "
                 "silence; export the IdP again and plan again")
@@ -978,7 +1005,10 @@ def conflict_item(action: Action, user: ScimUser, idp_id: str | None, found: tup
                  "(the entry settles this disagreement only)"]
     email = getattr(target, "email", None) or user.user_name
     if unkeyed and isinstance(action, MembersDeactivate):
-        tail += (f"; if someone made them by hand, unmatched.decisions settles them instead ({email}: keep, or "
+        tail += (f"; unmatched.decisions settles them ({email}: keep, or deactivate through the REST API); if the IdP "
+                 "made them (it sends no externalId) and they left it, the idp_export entry deactivates them through "
+                 "SCIM" if reading == ABSENT_FROM_LATER_READ else
+                 f"; if someone made them by hand, unmatched.decisions settles them instead ({email}: keep, or "
                  "deactivate through the REST API)")
         by_hand = {"unmatched": {"decisions": {email: "deactivate"}}}
         owner, admin = action.evidence.new_owner_email, planned.provisioning_admin.email
@@ -986,7 +1016,7 @@ def conflict_item(action: Action, user: ScimUser, idp_id: str | None, found: tup
                         + (f" (documents to {owner})" if owner else "")
                         + "; idp_export deactivates them through SCIM"
                         + (f" (documents to the provisioning admin, {admin})" if admin else ""))
-        if made_long_before(user.created, set_up_by):
+        if made_long_before(user.created, set_up_by) or reading == ABSENT_FROM_LATER_READ:
             choices.insert(0, by_hand)
             notes.insert(0, by_hand_note)
         else:
@@ -1776,7 +1806,8 @@ def _held_member_item(action: TeamsRemoveMember, user: ScimUser, planned: Planne
     held = held_absent(user, planned)
     dates = question.dates if question is not None and not held else planned.dates(user, None)
     reading = dates_reading(dates)
-    if question is not None and not held and reading not in (ABSENT_FROM_NEWER_EXPORT, ABSENT_FROM_OLDER_EXPORT):
+    if question is not None and not held and reading not in (ABSENT_FROM_NEWER_EXPORT, ABSENT_FROM_OLDER_EXPORT,
+                                                             ABSENT_FROM_LATER_READ):
         why, fix = _question_words(question, f"scim.state_conflict:members.deactivate:{target.member_id}", entry)
         return make_review(
             "scim.held_member", action.id, blocking=False,
@@ -1795,6 +1826,10 @@ def _held_member_item(action: TeamsRemoveMember, user: ScimUser, planned: Planne
                "(an Okta listing without a filter lacks DEPROVISIONED users)")
         fix = (f"if they left, {entry} deactivates them and removes them from the team; "
                "if the export left them out, export the IdP again and plan again")
+    elif reading == ABSENT_FROM_LATER_READ:
+        why = f"absent from the IdP export: {dates.read_after_made_words()}"
+        fix = (f"unmatched.decisions settles them ({target.email or user.user_name}: keep, or deactivate through the "
+               f"REST API); if the IdP made them and they left, {entry} deactivates them")
     elif reading == ABSENT_FROM_OLDER_EXPORT:
         why = f"absent from the IdP export: {dates.made_after_export_words()}"
         fix = f"export the IdP again and plan again (if they left, {entry} deactivates them)"
@@ -1810,12 +1845,14 @@ def _held_member_item(action: TeamsRemoveMember, user: ScimUser, planned: Planne
     return make_review(
         "scim.held_member", action.id, blocking=False,
         subject=person_ref(member_id=target.member_id, email=target.email, user_name=user.user_name),
-        message=(f"{target.email or user.user_name} stays in team {target.name!r}: provisioned by SCIM, {why}, so "
-                 f"the plan does not remove them on the export's word alone; {fix}"),
+        message=(f"{target.email or user.user_name} stays in team {target.name!r}: "
+                 + ("listed by SCIM without an externalId" if reading == ABSENT_FROM_LATER_READ else "provisioned by SCIM")
+                 + f", {why}, so the plan does not remove them on the export's word alone; {fix}"),
         rule="scim_state.held_member",
         evidence=ItemEvidence(action=action.id, external_id=user.external_id, scim_last_modified=dates.scim,
                               export_newest=dates.export_newest or UNSET,
-                              scim_created=user.created if reading == ABSENT_FROM_OLDER_EXPORT else UNSET),
+                              scim_created=user.created if reading in (ABSENT_FROM_OLDER_EXPORT,
+                                                                       ABSENT_FROM_LATER_READ) else UNSET),
     )
 
 
