@@ -953,16 +953,17 @@ def listed_pre_scim(user: ScimUser, set_up_by: str | None, previous_scim: str,
     deactivation Sigma refused, 403, and the entry was ignored).
 
     True when the answer says the SCIM connection in use is this migration's (``previous_scim`` in
-    :data:`THIS_MIGRATIONS_SET_UP`) and ``user`` was made (``meta.created``) no later than ``set_up_by``, its first
-    provisioned user (a ``meta.created`` there but unreadable while ``set_up_by`` is known cannot tell, tester10 #12).
-    False otherwise: made after ``set_up_by`` (an IdP that sends no ``externalId`` provisioned them, or someone made
+    :data:`THIS_MIGRATIONS_SET_UP`) and ``user`` was made (``meta.created``) before ``set_up_by``'s second, its first
+    provisioned user's (a ``meta.created`` there but unreadable while ``set_up_by`` is known cannot tell, tester10 #12;
+    nor can one in that very second, :func:`made_since`: a member invited by REST half a second after the first wave's
+    first link was taken for a pre-SCIM member, doubts20). False otherwise: made since ``set_up_by`` (an IdP that sends no ``externalId`` provisioned them, or someone made
     them by hand since: tester9 finding F2), or under ``same_setup`` / ``unknown``, where SCIM may have been in use
     before its first provisioned user, an IdP that sends no ``externalId`` may have provisioned them then (tester10
     finding 8: a member so provisioned before the first wave's links was planned ``members.deactivate``, which
     Sigma refused 403)."""
     if entry_says_provisioned or previous_scim not in THIS_MIGRATIONS_SET_UP:
         return False
-    return not (made_after(user.created, set_up_by) or bool(set_up_by and user.created_unreadable))
+    return not (made_since(user.created, set_up_by) or bool(set_up_by and user.created_unreadable))
 
 
 def scim_set_up_by(users: Iterable[ScimUser]) -> str | None:
@@ -970,6 +971,15 @@ def scim_set_up_by(users: Iterable[ScimUser]) -> str | None:
     (RFC 7643 §3.1) of a provisioned user (one with an ``externalId``: the IdP made or linked it, so SCIM was
     on by then), ``None`` when none says. A listed pre-SCIM member's ``meta.created`` is its own creation."""
     return min((u.created for u in users if u.provisioned and u.created), default=None)
+
+
+def made_since(created: str | None, since: str | None) -> bool:
+    """True when ``created`` is not known to be earlier than ``since`` (both ISO 8601 UTC to the second): later, or in
+    the same second, where the order of two changes is unknown (docs/policy.md "Re-planning after an apply": equal
+    dates decide nothing); False when either is unknown. What :func:`listed_pre_scim` reads: only a member made in an
+    earlier second than SCIM's set-up is known to be pre-SCIM (doubts20: a member an admin invited by REST in the
+    second the first wave's first link was made was taken for one)."""
+    return bool(created and since and created >= since)
 
 
 def made_after(created: str | None, since: str | None) -> bool:

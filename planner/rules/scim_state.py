@@ -80,7 +80,7 @@ from .guests import DocumentOwner
 from .policy_entries import ConflictEntry, EntryUse
 from .unmatched import PROVISIONING_ADMIN, documents_note
 from ..directory import (
-    Directory, Group, Link, LinkedPair, Person, PersonStatus, ScimState, made_after, newest_record, previous_scim_for,
+    Directory, Group, Link, LinkedPair, Person, PersonStatus, ScimState, made_since, newest_record, previous_scim_for,
     taken_as_provisioned, time_between,
 )
 from ..dependencies import with_dependents
@@ -1072,7 +1072,7 @@ def _provisioned_words(user: ScimUser, set_up_by: str | None, state: ScimState) 
     answers this. Never "SCIM-managed" for a user without ``externalId``: the listing cannot tell."""
     if user.external_id:
         return f"{user.user_name} is provisioned by SCIM (externalId {user.external_id})"
-    if not (made_after(user.created, set_up_by) or (set_up_by and user.created_unreadable)):
+    if not (made_since(user.created, set_up_by) or (set_up_by and user.created_unreadable)):
         made = (f"was made {user.created}" if user.created else
                 f"its meta.created {user.created_unreadable!r} cannot be read" if user.created_unreadable else
                 "SCIM does not say when it was made")
@@ -1099,6 +1099,10 @@ def _provisioned_words(user: ScimUser, set_up_by: str | None, state: ScimState) 
                 f"was set up (by "
                 f"{set_up_by}) cannot be told: an IdP that sends no externalId may have provisioned them, or someone "
                 "made them by hand")
+    if user.created == set_up_by:
+        return (f"{user.user_name} is listed by SCIM without an externalId and was made {user.created}, in the second "
+                "SCIM was set up (its first provisioned user), so which came first cannot be told: an IdP that sends "
+                "no externalId provisioned them, or someone made them by hand")
     return (f"{user.user_name} is listed by SCIM without an externalId and was made {user.created}, after SCIM was "
             f"set up (by {set_up_by}): an IdP that sends no externalId provisioned them, or someone made them by hand")
 
