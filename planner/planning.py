@@ -399,7 +399,9 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     actions = add_cross_dependencies(actions)
     outcome.review_items.extend(scim_items)
     if directory.idp_answer_doubts:  # a members answer saved twice, or before users.json: what it feeds is held
-        outcome.review_items.extend(group_answer_items(policy, directory, actions, people))
+        answer_items = group_answer_items(policy, directory, actions, people, types)
+        outcome.review_items.extend(answer_items)
+        outcome.uses.extend(account_types.held_acknowledgment_uses(policy, directory, types, answer_items))
     outcome.uses.extend(inputs.identical_groups_uses(policy, directory))
     actions, refused_items = refusals.without_refused(actions, directory.applied_refusals,
                                                       {**directory.scim.pre_scim, **directory.scim.without_external_id},
@@ -425,16 +427,23 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
 
 
 def group_answer_items(policy: Policy, directory: Directory, actions: Sequence[Action],
-                       people: Iterable[Person]) -> list[ReviewItem]:
+                       people: Iterable[Person], types: Iterable[account_types.TypeDecision] = ()
+                       ) -> list[ReviewItem]:
     """:func:`planner.rules.inputs.group_answer_items` with what the policy reads of the doubted groups
-    (:func:`groups_policy_reads`), the team each is linked to (:func:`~planner.rules.teams.assign_groups`) and the
-    members of ``people`` outside the scope (:attr:`PersonStatus.NOT_IN_SCOPE`)."""
+    (:func:`groups_policy_reads`), the team each is linked to (:func:`~planner.rules.teams.assign_groups`), the
+    members of ``people`` outside the scope (:attr:`PersonStatus.NOT_IN_SCOPE`) and what a doubted group decides for
+    each person, a change or none (:func:`planner.rules.inputs.groups_deciding` over ``types``, the account-type
+    decisions, and the groups ``scope.groups`` matches)."""
+    people = tuple(people)
     doubted = {g for d in directory.idp_answer_doubts for g in d.group_ids}
     team_of = {a.group_id: a.team_id for a in teams.assign_groups(policy.teams, directory, policy.scope.groups)[0]
                if a.group_id in doubted}
     not_in_scope = {p.member_id for p in people if p.status is PersonStatus.NOT_IN_SCOPE and p.member_id}
-    return inputs.group_answer_items(policy, directory, actions, groups_policy_reads(policy, directory, doubted),
-                                     team_of, not_in_scope)
+    read = groups_policy_reads(policy, directory, doubted)
+    matchers = [group_pattern_matcher(p) for p in policy.scope.groups]
+    scope_ids = [gid for gid, g in directory.groups.items() if any(match(g.display_name) for match in matchers)]
+    decides = inputs.groups_deciding(doubted, read, directory, types, people, scope_ids)
+    return inputs.group_answer_items(policy, directory, actions, read, team_of, not_in_scope, decides)
 
 
 def groups_policy_reads(policy: Policy, directory: Directory, group_ids: Collection[str]

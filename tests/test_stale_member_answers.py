@@ -29,6 +29,16 @@ HELD = sorted(["scim.set_group_members:" + SUPPORT] + [f"scim.set_account_type:{
     "v3KmZUev8Ame3BFONg1e8LuH7rsw1")])
 """What Sigma-Build (account_types.group_map: every account-type change) and Customer Support (its team's push)
 feed; Everyone, which no policy key reads, feeds nothing."""
+DECIDED = sorted(["scim.create_user:00uQSJXWaxJmS4L2KHXA"] + [f"scim.link_user:{m}" for m in (
+    "0eLTALOj2V7TOJvZ9PHu8sCb2hLL7", KEVIN_MEMBER, "8eG67WJbfIxDHJjW3jaF5XdgF6RBB", "E0LfUNWDEgNgHEw5CzWUacxpKbCxM",
+    "GQ9BAOnWv8F4IYzQCMaWU5KYO5wnY", "KymMWOQ36tfBXJVP7uSao9G8chJ8e", "UM1WJCduV7g8K4cefMkTx2z1hiv8s",
+    "XpoPoiu2kGCUB1wsOGACYPa2eaqoB", "YWoBmQ5OCu8BVMJCBKB81LPEKssLx", "ZzMj8XHJHNpplyMM7TMoXMC0Xxk9o",
+    "eL0lYdSCzsWlchqo2nmcRkUKIrZuI", "eeDBf5Flw4uluQRfKkBR1fqoc9u46", "fivvNajS6nOGopIuAlVlPaVg0T7fz",
+    "kisY6hQmNTYFPtZ87qyfLQT8A2gtT", "nCwpaJj0Ors0TnOVV4QbhJEoE4zMO", "qOcZdxi8HXqp2yjzTH6LCHw6OWDZE",
+    "yP9DAuur8jWgDO4HmByMTbZswSpCB")])
+"""The links and the create of the people the stale groups decide something for, a change or none (doubts20): the
+16 Sigma-Build gives Build (Kevin's too, and in scope through Sigma-Build and Customer Support only), lucas.meyer@,
+in scope through Customer Support only, and benjamin.hart@, created Build."""
 
 
 def okta_export(root: Path, *, stale: bool) -> Path:
@@ -88,7 +98,7 @@ def test_the_stale_answers_hold_what_their_groups_feed(capsys, tmp_path):
     root = okta_export(tmp_path / "okta", stale=True)
     code, result = plan(capsys, tmp_path, root)
     assert code == 3  # changes, blocked by review items
-    assert stale_items(result) == ["inputs.stale_members:" + a for a in HELD]
+    assert stale_items(result) == sorted("inputs.stale_members:" + a for a in HELD + DECIDED)
     assert sorted(i.id for i in result.review_items if i.blocking) == stale_items(result)  # nothing else blocks
     kevin = next(a for a in result.actions if a.id == f"scim.set_account_type:{KEVIN_MEMBER}")
     assert kevin.reason == "upgrade: View -> Build (group Sigma-Build)"  # as the stale answer says: held
@@ -103,6 +113,16 @@ def test_the_stale_answers_hold_what_their_groups_feed(capsys, tmp_path):
         "# no policy setting settles this: save the users and the group members again, together (or pull them with "
         "sigma-migrate fetch-idp okta), then plan again\n")
     assert list(item.evidence.rows) == [answer]
+    link = next(i for i in result.review_items if i.id == f"inputs.stale_members:scim.link_user:{KEVIN_MEMBER}")
+    assert link.message == (
+        f"scim.link_user (link to IdP user {KEVIN} (Kevin.Brown@acme.example): the Sigma email equals the IdP "
+        "userName): kevin.brown@acme.example goes View -> Build through group 'Sigma-Build', and is in scope through "
+        "groups 'Sigma-Build', 'Customer Support' only (scope.groups), which rests on a members answer saved before "
+        f"the users file: group 'Sigma-Build' ({answer}) embeds 1 user record(s) older than the users file's, e.g. "
+        f"{KEVIN}: lastUpdated 2026-11-10T10:00:00Z in the answer, 2026-12-01T10:00:00Z in the users file; group "
+        f"'Customer Support' ({root / 'group_members.json'}:$[\"{SUPPORT}\"]) embeds 1 user record(s) older than the "
+        f"users file's, e.g. {KEVIN}: lastUpdated 2026-11-10T10:00:00Z in the answer, 2026-12-01T10:00:00Z in the "
+        "users file; a member who moved between groups since may change it")
     team = next(i for i in result.review_items if i.id == f"inputs.stale_members:scim.set_group_members:{SUPPORT}")
     assert team.subject.group_ids == [SUPPORT] and f"group 'Customer Support' ({root / 'group_members.json'}:" \
         f'$["{SUPPORT}"]) embeds 1 user record(s) older' in team.message

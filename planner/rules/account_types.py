@@ -757,6 +757,41 @@ def acknowledgment_uses(decisions: Iterable[TypeDecision], config: TypeSettings)
     return uses
 
 
+def held_acknowledgment_uses(policy: Policy, directory: Directory, decisions: Iterable[TypeDecision],
+                             held: Iterable[ReviewItem]) -> list[EntryUse]:
+    """The ``acknowledged_downgrades`` / ``acknowledged_replacements`` / ``acknowledged_admin_upgrades`` entries
+    naming a person whose actions a blocking item of ``held`` holds (by its subject's ``memberId`` / ``idpId``:
+    the ``inputs.*`` doubts of a members answer, :func:`planner.rules.inputs.group_answer_items`), reported as
+    kept for them: the change they answer may come back once the answers are saved again (doubts20: a stale
+    Sigma-Admins answer kept helen.ortiz@ Admin, and her acknowledged downgrade was reported "settled nothing ...
+    remove it"). Read with :func:`acknowledgment_uses` by :mod:`.policy_entries` (a use outweighs a non-use)."""
+    by_ref: dict[str, str] = {}
+    for item in held:
+        if not item.blocking:
+            continue
+        for ref in (item.subject.member_id, item.subject.idp_id):
+            if isinstance(ref, str) and ref:
+                by_ref.setdefault(ref, item.code)
+    if not by_ref:
+        return []
+    at = policy.account_types
+    tables = {"acknowledged_downgrades": acknowledgments("acknowledged_downgrades", at.acknowledged_downgrades,
+                                                         directory),
+              "acknowledged_replacements": acknowledgments("acknowledged_replacements",
+                                                           at.acknowledged_replacements, directory),
+              ADMIN_UPGRADES: acknowledgments(ADMIN_UPGRADES, at.acknowledged_admin_upgrades, directory)}
+    uses = []
+    for d in decisions:
+        code = by_ref.get(d.member_id or "") or by_ref.get(d.idp_id or "")
+        if code is None:
+            continue
+        for name, table in tables.items():
+            for e in table.get(d.person, ()) + table.get("i:" + (d.idp_id or ""), ()):
+                uses.append(EntryUse(f"account_types.{name}", e.index, f"kept for {d.member_id or d.idp_id}, "
+                                     f"whose account type {code} holds"))
+    return uses
+
+
 def type_evidence(decision: TypeDecision, member_type: str, config: TypeSettings) -> AccountTypeEvidence:
     """The evidence of a ``scim.set_account_type``: the change, its source and groups, the exported
     memberType when the organization spells it otherwise, ``unranked`` when a type is not ranked."""

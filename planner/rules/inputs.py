@@ -53,7 +53,7 @@ from typing import Callable, Collection, Iterable, Mapping, Sequence
 
 import msgspec
 
-from ..directory import Directory
+from ..directory import Directory, Person, PersonStatus
 from ..model import (
     SCIM_STATE_LEFT_OUT, Action, ActionKind, AppliedRunTime, DamagedCell, Finding, GroupAnswerDoubt, GroupNameDoubt,
     InputMark, ItemEvidence, ItemRef, ReviewItem, SigmaExport, SourceRef, TransitiveDoubt,
@@ -63,6 +63,7 @@ from ..sources.directory import INCOMPLETE_CODES
 from ..sources.values import fast_email_key, separator_words
 from ..sources.page_sizes import WAYS_OUT
 from . import make_review, outside_policy, yaml_snippet
+from .account_types import TypeDecision
 from .policy_entries import EntryUse
 from .scim_state import scim_on
 
@@ -346,6 +347,114 @@ def _fed(doubt: GroupAnswerDoubt, action: Action, read: Mapping[str, tuple[str, 
     return False
 
 
+PERSON_KINDS = (ActionKind.SCIM_LINK_USER, ActionKind.SCIM_CREATE_USER, ActionKind.SCIM_SET_ACCOUNT_TYPE,
+                ActionKind.MEMBERS_REACTIVATE)
+"""The actions that carry a person's account type or put them in scope (a SCIM link or create sends ``userType``,
+docs/sigma-api.md §5.2; a reactivation brings them back): held when a doubted group decides either for them
+(:class:`GroupDecides`), whatever the plan changes."""
+
+
+@dataclass(frozen=True, slots=True)
+class GroupDecides:
+    """What one group's members answer decides for one person, a change or none (doubts20: tester19 finding 4's
+    leftover, where a stale Sigma-Admins answer kept helen.ortiz@ Admin with a link only, and nothing held it).
+
+    ``group_id``: the IdP group; ``member_id`` / ``idp_id``: the person (``None`` where they have none: a create
+    has no member); ``key``: the policy key that reads the group for them (``account_types.group_map``: it is one of
+    their mapped groups giving the type sent, :attr:`~planner.rules.account_types.TypeDecision.type_groups`;
+    ``scope.groups``: no group of the scope but doubted ones holds them); ``who``: the person as an item names them
+    (the member's email, else the IdP userName); ``what``: what a ``account_types.group_map`` group decides, as an
+    item says it after ``who`` (``keeps Admin through group 'Sigma-Admins'``; ``""`` for ``scope.groups``, whose
+    groups the item lists together: ``is in scope through groups 'Sigma-Admins', 'Finance' only``)."""
+
+    group_id: str
+    member_id: str | None
+    idp_id: str | None
+    key: str
+    who: str
+    what: str = ""
+
+
+def type_words_of(before: str | None, after: str, group: str) -> str:
+    """How an item says what a group gives a person (account types as spelled): ``keeps Admin through group
+    'Sigma-Admins'`` (no change: a link only), ``gets View through group 'Sigma-Viewers'`` (a create),
+    ``goes View -> Analyze through group 'Sigma-Analyze'``."""
+    if before == after:
+        return f"keeps {after} through group {group!r}"
+    if before is None:
+        return f"gets {after} through group {group!r}"
+    return f"goes {before} -> {after} through group {group!r}"
+
+
+def _decided_words(decided: Sequence[GroupDecides], name: Callable[[str], str]) -> str:
+    """What doubted groups decide for the people of ``decided``, as an item says it: ``helen.ortiz@acme.example
+    keeps Admin through group 'Sigma-Admins', and is in scope through groups 'Sigma-Admins', 'Finance' only
+    (scope.groups)``."""
+    parts = []
+    for who in dict.fromkeys(g.who for g in decided):
+        mine = [g for g in decided if g.who == who]
+        said = list(dict.fromkeys(g.what for g in mine if g.key != "scope.groups"))
+        scoped = list(dict.fromkeys(name(g.group_id) for g in mine if g.key == "scope.groups"))
+        if scoped:
+            said.append(f"is in scope through group{'s' if len(scoped) > 1 else ''} "
+                        + ", ".join(repr(n) for n in scoped) + " only (scope.groups)")
+        parts.append(f"{who} " + ", and ".join(said))
+    return "; ".join(parts)
+
+
+def groups_deciding(doubted: Collection[str], read: Mapping[str, tuple[str, ...]], directory: Directory,
+                    types: Iterable[TypeDecision], people: Iterable[Person], scope_group_ids: Collection[str]
+                    ) -> list[GroupDecides]:
+    """Every :class:`GroupDecides` of the ``doubted`` groups (ids) the policy reads (``read``:
+    :func:`planner.planning.groups_policy_reads`), for ``people`` (every person's final record).
+
+    ``types``: the provisioned people's account-type decisions; a doubted group read by ``account_types.group_map``
+    that lists the person (``member_ids``) and is one of their mapped groups giving the type sent
+    (:attr:`~planner.rules.account_types.TypeDecision.type_groups`) decides their type. A doubted group read by
+    ``scope.groups`` that lists a person whose IdP user the plan keeps (not ``not_in_scope``) decides their scope
+    when no other group of the scope (``scope_group_ids``) lists them. Pure; in the order of ``types`` then
+    ``people``."""
+    groups = directory.groups
+    people = list(people)
+    who = {p.person: (p.member.email if p.member is not None else p.idp_user.user_name if p.idp_user is not None
+                      else p.person) for p in people}
+    found = []
+    mapped = [g for g in doubted if "account_types.group_map" in read.get(g, ()) and g in groups]
+    for d in types:
+        if d.idp_id is None or d.after is None:
+            continue
+        for gid in mapped:
+            group = groups[gid]
+            if group.display_name in d.type_groups and d.idp_id in group.member_ids:
+                found.append(GroupDecides(gid, d.member_id, d.idp_id, "account_types.group_map",
+                                          who.get(d.person, d.person),
+                                          type_words_of(d.before, d.after, group.display_name)))
+    scoped = [g for g in doubted if "scope.groups" in read.get(g, ()) and g in groups]
+    if scoped:
+        others = [groups[g] for g in scope_group_ids if g in groups and g not in doubted]
+        for p in people:
+            user = p.idp_user
+            if user is None or p.status is PersonStatus.NOT_IN_SCOPE or any(user.id in g.member_ids for g in others):
+                continue
+            for gid in scoped:
+                if user.id in groups[gid].member_ids:
+                    found.append(GroupDecides(gid, p.member_id, user.id, "scope.groups", who[p.person]))
+    return found
+
+
+def _person_keys(action: Action) -> tuple[str, ...]:
+    """The keys :func:`group_answer_items` finds ``action``'s person by: ``i:<idp id>``, ``m:<memberId>``."""
+    target = action.target
+    keys = []
+    idp_id = getattr(target, "idp_id", None)
+    if isinstance(idp_id, str) and idp_id:
+        keys.append("i:" + idp_id)
+    member_id = getattr(target, "member_id", None)
+    if isinstance(member_id, str) and member_id:
+        keys.append("m:" + member_id)
+    return tuple(keys)
+
+
 ANSWER_DOUBT_CODES = {"identical": "inputs.identical_members", "stale": "inputs.stale_members"}
 """The item code of each :attr:`~planner.model.GroupAnswerDoubt.reason`."""
 
@@ -376,7 +485,8 @@ _DOUBT_CLAUSE = {
 
 def group_answer_items(policy: Policy, directory: Directory, actions: Iterable[Action],
                        read: Mapping[str, tuple[str, ...]], team_of: Mapping[str, str | None],
-                       not_in_scope: Collection[str] = ()) -> list[ReviewItem]:
+                       not_in_scope: Collection[str] = (), decides: Iterable[GroupDecides] = ()
+                       ) -> list[ReviewItem]:
     """One blocking item per action and reason that the members of groups whose hand-saved answers are in doubt
     decide (:attr:`~planner.directory.Directory.idp_answer_doubts`, :class:`~planner.model.GroupAnswerDoubt`),
     code :data:`ANSWER_DOUBT_CODES` by reason, keyed by the action id, in action order (for one action:
@@ -388,7 +498,11 @@ def group_answer_items(policy: Policy, directory: Directory, actions: Iterable[A
     create); ``not_in_scope``: the members whose IdP user is outside ``scope.groups`` (memberIds). The actions a
     doubted group's members decide (:data:`FED_KINDS`) are held: that team's push and removals, account-type
     changes when a group is mapped to a type, the deactivations of people outside the scope when a group is in
-    ``scope.groups``.
+    ``scope.groups``. So are the :data:`PERSON_KINDS` actions of each person a doubted group decides something for
+    (``decides``, :func:`groups_deciding`), a change or none: a link that keeps Admin through a stale Sigma-Admins
+    answer carries that type under SCIM (doubts20: was not held, 0 blocking); the message then says what the group
+    decides for them (``scim.link_user (...): helen.ortiz@acme.example keeps Admin through group 'Sigma-Admins',
+    which rests on a members answer saved before the users file: ...``).
 
     - ``inputs.identical_members`` (tester18 finding 1): one answer saved twice under another group's id or name
       reads as a group that gained another group's people and lost its own, and which of the two is the copy
@@ -408,15 +522,32 @@ def group_answer_items(policy: Policy, directory: Directory, actions: Iterable[A
     def name(gid: str) -> str:
         return groups[gid].display_name if gid in groups else gid
 
+    by_person: dict[str, list[GroupDecides]] = {}
+    for g in decides:
+        for key in (("i:" + g.idp_id) if g.idp_id else None, ("m:" + g.member_id) if g.member_id else None):
+            if key is not None and g not in by_person.setdefault(key, []):
+                by_person[key].append(g)
     items = []
     for action in actions:
         fed = [d for d in doubts if _fed(d, action, read, team_of, not_in_scope)]
+        person = ([g for k in _person_keys(action) for g in by_person.get(k, ())]
+                  if action.kind in PERSON_KINDS else [])
+        person = list(dict.fromkeys(person))
         for reason, code in ANSWER_DOUBT_CODES.items():
             held = [d for d in fed if d.reason == reason]
-            if not held:
+            deciding = [(d, g) for d in doubts if d.reason == reason and d not in held
+                        for g in person if g.group_id in d.group_ids]
+            if not held and not deciding:
                 continue
             rests, may = _DOUBT_CLAUSE[reason]
-            said = "; ".join(_doubt_words(d, name) for d in held)
+            if held:
+                said = "; ".join(_doubt_words(d, name) for d in held)
+                message = f"{action.kind.value} ({action.reason}) {rests}: {said}; {may}"
+            else:
+                held = list(dict.fromkeys(d for d, _ in deciding))
+                said = "; ".join(_doubt_words(d, name) for d in held)
+                what = _decided_words([g for _, g in deciding], name)
+                message = f"{action.kind.value} ({action.reason}): {what}, which {rests}: {said}; {may}"
             if reason == "identical":
                 resolution = yaml_snippet(
                     {"preflight": {"identical_groups_confirmed": [[name(g) for g in d.group_ids] for d in held]}},
@@ -430,7 +561,7 @@ def group_answer_items(policy: Policy, directory: Directory, actions: Iterable[A
                 subject=msgspec.convert(
                     {**msgspec.to_builtins(action.target), "actionId": action.id, "kind": action.kind.value,
                      "groupIds": [g for d in held for g in d.group_ids]}, ItemRef),
-                message=f"{action.kind.value} ({action.reason}) {rests}: {said}; {may}",
+                message=message,
                 rule=code,
                 evidence=ItemEvidence(rows=[_answer(a) for d in held for a in d.answers]),
                 resolution=resolution,
