@@ -956,8 +956,8 @@ def listed_pre_scim(user: ScimUser, set_up_by: str | None, previous_scim: str,
     :data:`THIS_MIGRATIONS_SET_UP`) and ``user`` was made (``meta.created``) before ``set_up_by``'s second, its first
     provisioned user's (a ``meta.created`` there but unreadable while ``set_up_by`` is known cannot tell, tester10 #12;
     nor can one in that very second, :func:`made_since`: a member invited by REST half a second after the first wave's
-    first link was taken for a pre-SCIM member, doubts20). False otherwise: made since ``set_up_by`` (an IdP that sends no ``externalId`` provisioned them, or someone made
-    them by hand since: tester9 finding F2), or under ``same_setup`` / ``unknown``, where SCIM may have been in use
+    first link was taken for a pre-SCIM member, doubts20). False otherwise: made since ``set_up_by`` (an IdP that
+    sends no ``externalId`` provisioned them, or someone made them by hand since: tester9 finding F2), or under ``same_setup`` / ``unknown``, where SCIM may have been in use
     before its first provisioned user, an IdP that sends no ``externalId`` may have provisioned them then (tester10
     finding 8: a member so provisioned before the first wave's links was planned ``members.deactivate``, which
     Sigma refused 403)."""

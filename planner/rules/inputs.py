@@ -419,25 +419,26 @@ def groups_deciding(doubted: Collection[str], read: Mapping[str, tuple[str, ...]
     who = {p.person: (p.member.email if p.member is not None else p.idp_user.user_name if p.idp_user is not None
                       else p.person) for p in people}
     found = []
+    listed = {g: frozenset(groups[g].member_ids) for g in doubted if g in groups}  # one set per group, not a scan
     mapped = [g for g in doubted if "account_types.group_map" in read.get(g, ()) and g in groups]
     for d in types:
-        if d.idp_id is None or d.after is None:
+        if d.idp_id is None or d.after is None or not d.type_groups:
             continue
         for gid in mapped:
             group = groups[gid]
-            if group.display_name in d.type_groups and d.idp_id in group.member_ids:
+            if group.display_name in d.type_groups and d.idp_id in listed[gid]:
                 found.append(GroupDecides(gid, d.member_id, d.idp_id, "account_types.group_map",
                                           who.get(d.person, d.person),
                                           type_words_of(d.before, d.after, group.display_name)))
     scoped = [g for g in doubted if "scope.groups" in read.get(g, ()) and g in groups]
     if scoped:
-        others = [groups[g] for g in scope_group_ids if g in groups and g not in doubted]
+        others = frozenset(i for g in scope_group_ids if g in groups and g not in doubted for i in groups[g].member_ids)
         for p in people:
             user = p.idp_user
-            if user is None or p.status is PersonStatus.NOT_IN_SCOPE or any(user.id in g.member_ids for g in others):
+            if user is None or p.status is PersonStatus.NOT_IN_SCOPE or user.id in others:
                 continue
             for gid in scoped:
-                if user.id in groups[gid].member_ids:
+                if user.id in listed[gid]:
                     found.append(GroupDecides(gid, p.member_id, user.id, "scope.groups", who[p.person]))
     return found
 
