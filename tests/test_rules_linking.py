@@ -382,3 +382,17 @@ def test_the_same_name_hint_holds_at_every_address_similarity_no_score_cut_off()
             "linking.same_person_hint", True,
             f"jordan.lee@example.com (no IdP identity) and {renamed} (would be created) have the same name: never "
             "linked on that alone; neither is created nor deactivated until the policy decides"), ratio
+
+
+def test_the_rehire_item_says_where_an_archived_member_s_documents_are():
+    """An archive gave the member's documents to another owner (``newOwnerId``), and a reactivation does not move
+    them back (tester19 finding 1: "their documents come back" was said of every archived member); an inactive
+    member's documents never left them."""
+    snap = snapshot([member("m1", "ruth@example.com", archived=True)], [user("00u1", "ruth@example.com")])
+    [item] = items(plan(snap), "linking.rehire")
+    assert item.message == ("active IdP user 00u1 matches archived member 'ruth@example.com': reactivate the member "
+                            "(documents their archive gave to another owner stay with that owner) or decide otherwise")
+    snap = snapshot([member("m1", "ruth@example.com", inactive=True)], [user("00u1", "ruth@example.com")])
+    [item] = items(plan(snap), "linking.rehire")
+    assert item.message == ("active IdP user 00u1 matches inactive member 'ruth@example.com': reactivate the member "
+                            "(their documents come back) or decide otherwise")

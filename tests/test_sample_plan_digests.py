@@ -18,9 +18,9 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:05dcfafcff5439ae3164f07c3c1bce13ebc0053c0da89a7c6e04e3707e08d01e",
+    "okta": "sha256:5334690969808657bc34a311778e17417e6713223a0e2b6db44771012da939ed",
     "okta-reviewed": "sha256:ce7b2a831b36327117d14ebc019822bde6bf1bb542a634c568ec8116274f9e04",
-    "entra": "sha256:47d35d4a81e28d60c18d16f1f4cce69f9534a50dd5cdae50b6e6c005cfce11c8",
+    "entra": "sha256:8a60ed01d07110dc3b9c0bbd8c35a238f610170590fdd8495e41e384b1d45290",
     "entra-reviewed": "sha256:1c66073069ba7b469918af58e0ce8fe7f2088c204b43f26fc8fd0fda08c6bd40",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with

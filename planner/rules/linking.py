@@ -1525,12 +1525,17 @@ def _invalid_item(directory: Directory, member_id, idp_id, sent, resolution, *, 
 def rehire_item(person: Person, directory: Directory) -> ReviewItem:
     """Blocking ``linking.rehire``: an active IdP user matches an archived or inactive member
     (``linking.archived_members``). A member a run of a plan given to ``plan --applied`` archived (:func:`run_archive`)
-    is named with that run and the documents' new owner, with whom a reactivation leaves them (tester19 findings 1
-    and 3: "their documents come back" is not so after an archive with ``newOwnerId``)."""
+    is named with that run and the documents' new owner, with whom a reactivation leaves them; another archived member's
+    message says the same of the owner their archive named, which the export does not say (tester19 findings 1 and 3:
+    "their documents come back" is not so after an archive with ``newOwnerId``, docs/sigma-api.md §2.5); an inactive
+    member's documents never left them."""
     member, mid, iid = person.member, person.member_id, person.idp_id
     state = "archived" if member.is_archived else "inactive"
     archive = run_archive(person, directory)
-    if archive is None:
+    if archive is None and member.is_archived:
+        message = (f"active IdP user {iid} matches {state} member {member.email!r}: reactivate the member (documents "
+                   "their archive gave to another owner stay with that owner) or decide otherwise")
+    elif archive is None:
         message = (f"active IdP user {iid} matches {state} member {member.email!r}: reactivate the member "
                    "(their documents come back) or decide otherwise")
     else:
