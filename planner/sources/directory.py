@@ -36,6 +36,9 @@ loader contract (tests/test_sources_contract.py):
   every group of the groups file must have one: the groups without any are
   named in one ``missing-group-members`` warning at the groups file (an empty
   answer, ``[]`` or a header-only CSV, is a group with no members);
+- one members answer per group: a second one (another file or place) listing other members is a
+  ``group-answered-twice`` warning, an incomplete-input code (:meth:`DirectoryBuilder.answers_of_one_group`,
+  tester20 finding 5);
 - a members answer whose records do not agree with its group's own count of its members
   (:class:`MemberCount`: Okta ``usersCount``, Google ``directMembersCount``; the rule of ``fetch-idp``
   too, :func:`planner.listing.member_count_agrees`) is an ``incomplete-pages`` warning at that answer,
@@ -78,6 +81,7 @@ INCOMPLETE_CODES: Mapping[str, str] = MappingProxyType({
     "missing-group-members": "without some groups' members",
     "shared-group-name": "whose members file is named by a display name several groups share",
     "incomplete-nested-group": "without some nested groups' members",
+    "group-answered-twice": "with two different members answers of one group (a copy of unknown age beside the other)",
     "users-disagree": "whose users file and group members disagree (saved at different times)",
     "member-not-in-members": "whose members file lacks some team members or SCIM users",
     "team-not-in-teams": "whose teams file lacks some teams",
@@ -88,7 +92,8 @@ INCOMPLETE_CODES: Mapping[str, str] = MappingProxyType({
 """Finding codes that mark an IdP or Sigma input as incomplete: a saved listing that names a next page
 or ends on a full page (``incomplete-pages``), group members the users file lacks
 (``member-not-in-users``, ``member-details-withheld``), groups without their membership answer
-(``missing-group-members``, ``incomplete-nested-group``), a group answer that embeds a user whose status or
+(``missing-group-members``, ``incomplete-nested-group``), a group with two members answers that differ
+(``group-answered-twice``: one is a copy of unknown age, :meth:`DirectoryBuilder.answers_of_one_group`), a group answer that embeds a user whose status or
 login differs from the users file's (``users-disagree``: the files were saved at different times), and on
 the Sigma side team members the members file lacks (``member-not-in-members``) and teams of the team members
 file the teams file lacks (``team-not-in-teams``, :func:`planner.sources.validation.drop_dangling_memberships`),
@@ -213,6 +218,9 @@ class DirectoryBuilder:
         self._answered: set[str] = set()
         self._answer_file: dict[str, str] = {}
         self._answer_at: dict[str, SourceRef] = {}  # each answered group's first answer, in answer order
+        self._answers: dict[str, dict[tuple[str, str], str | None]] = {}  # group -> its answers -> their listing
+        self._reading: dict[str, tuple[str, str]] = {}  # group answered more than once -> the answer being read
+        self._per_answer: dict[str, dict[tuple[str, str], dict[str, None]]] = {}  # such a group -> answer -> members
         self.pulled = False
         """A ``fetch-idp`` manifest vouches for the export (the loader sets it): its answers were pulled, not saved
         by hand, so two groups listing the same members are two groups with the same members."""
@@ -429,7 +437,7 @@ class DirectoryBuilder:
             "groups it belongs to, so their members are unknown; rename one group in the IdP and download its "
             "members again, or use the Graph export (`sigma-migrate fetch-idp entra`)")
 
-    def group_for_key(self, key: str, source: SourceRef) -> tuple[str | None, bool]:
+    def group_for_key(self, key: str, source: SourceRef, *, listing: str | None = None) -> tuple[str | None, bool]:
         """The group a members answer or members file is named by: ``(group id, added)``.
 
         ``key`` is a members map's key or a per-group file's stem: a group id,
@@ -439,6 +447,11 @@ class DirectoryBuilder:
         lacks, or has no groups file): with a groups file, :meth:`build` reports it
         (:meth:`_report_unlisted_groups`). ``(None, False)`` when ``key`` is a display name several groups share:
         the answer is no group's (:meth:`_report_shared_name`); the caller reads none of it.
+
+        The caller reads the answer's members right after (:meth:`add_members`), so they are known per answer:
+        ``listing`` is the endpoint the answer is of (``"transitiveMembers"`` for Graph's, ``None``: unknown yet,
+        ``"members"`` as it is read), and a group answered again from another file or place is judged by
+        :meth:`answers_of_one_group` when the directory is built.
         """
         group_id = self.group_key(key)
         shared = self.groups_named(key) if group_id is None and key not in self._groups else ()
@@ -452,15 +465,77 @@ class DirectoryBuilder:
             return None, False
         if group_id is not None:
             self._answered.add(group_id)
+            self._begin_answer(group_id, source, listing)
             self._answer_file.setdefault(group_id, source.file)
             self.answered_at(group_id, source)
             return group_id, False
         self.add_group(key, key, source=source)
         self._unlisted.setdefault(key, []).append(source)
         self._answered.add(key)
+        self._begin_answer(key, source, listing)
         self._answer_file.setdefault(key, source.file)
         self.answered_at(key, source)
         return key, True
+
+    def _begin_answer(self, group_id: str, source: SourceRef, listing: str | None) -> None:
+        """Note that group ``group_id``'s members answer at ``source`` is read next (:meth:`group_for_key`). The
+        same answer asked for again (same file, same place: ``""`` and ``$`` are the whole file; Entra makes every
+        file's group before reading it) is the one answer; any other is a second answer of the group, whose
+        members from then on are kept per answer too (:attr:`_per_answer`) for :meth:`answers_of_one_group`."""
+        where = (source.file, "" if source.location in ("", "$") else source.location)
+        answers = self._answers.setdefault(group_id, {})
+        if where in answers:
+            if listing is not None:
+                answers[where] = listing
+        else:
+            answers[where] = listing
+            if len(answers) == 2:  # the first answer's members are those read so far
+                g = self._groups[group_id]
+                self._per_answer[group_id] = {next(iter(answers)): dict.fromkeys((*g.users, *g.groups, *g.untyped))}
+        if group_id in self._per_answer:
+            self._reading[group_id] = where
+            self._per_answer[group_id].setdefault(where, {})
+
+    def _note_members(self, group_id: str, member_ids: Iterable[str]) -> None:
+        """Record ``member_ids`` as members of the answer of ``group_id`` being read (a group answered twice)."""
+        self._per_answer[group_id][self._reading[group_id]].update(dict.fromkeys(member_ids))
+
+    def answers_of_one_group(self) -> None:
+        """One ``group-answered-twice`` warning (an incomplete-input code, :data:`INCOMPLETE_CODES`: the plan holds
+        every action the export's gaps could change, ``inputs.truncated``) per group whose members answers of one
+        listing, read from two files or two places of one file, list different members, at the later one, naming
+        both (file and JSON path), their counts and a member only one lists. tester20 finding 5: an older save beside
+        the newer (``group_members.json`` and ``group_members/<id>.json``; Entra's file by Object ID beside one by
+        display name; Google's by id and by email) was merged in silence, and a person removed from the group since
+        kept its account type and team. Which answer is current cannot be told from the files, so the group's
+        members are unknown, like a group without an answer (``missing-group-members``, also a warning): the rest
+        of the export is read and planned, and what the gap could change is blocking; an error would stop
+        ``check``/``plan`` from showing the rest for a stale file the admin deletes. Not a doubt: the same answer
+        asked for again, answers with the same members (a byte copy: either is the group's), and a Graph
+        ``/members`` answer beside the group's ``/transitiveMembers`` one (two listings of one group,
+        :func:`planner.sources.entra.settle_transitive_answers`). The group keeps the members of all its answers
+        (the plan holds what they decide)."""
+        for group_id, per_answer in self._per_answer.items():
+            listings = self._answers[group_id]
+            by_listing: dict[str, list[tuple[str, str]]] = {}
+            for where in per_answer:
+                by_listing.setdefault(listings.get(where) or "members", []).append(where)
+            for answers in by_listing.values():
+                first = answers[0]
+                other = next((a for a in answers[1:] if per_answer[a].keys() != per_answer[first].keys()), None)
+                if other is None:
+                    continue
+                one, two = per_answer[first], per_answer[other]
+                only = next((m for m in (*one, *two) if (m in one) != (m in two)), "")
+                side = Path(first[0]).name if only in one else Path(other[0]).name
+                name = self._groups[group_id].display_name
+                self.findings.warning(
+                    "group-answered-twice", other[0], other[1], "",
+                    f"group {name!r} has two members answers that differ: {_where(SourceRef(*first))} "
+                    f"({len(one)} members) and {_where(SourceRef(*other))} ({len(two)} members; e.g. {only} only "
+                    f"in {side}): one is a copy of unknown age (an older save beside the newer one), so the group's "
+                    "members are unknown; keep the current answer only (or save the group's members again) and "
+                    "plan again")
 
     def answered_at(self, group_id: str, source: SourceRef) -> None:
         """Record that group ``group_id``'s members were saved at ``source`` (its first answer is kept), so that
@@ -556,9 +631,12 @@ class DirectoryBuilder:
                      other_members: int = 0) -> None:
         """Record that a members answer of group ``group_id`` at ``source`` (its file and JSON path) holds
         ``records`` member records (every one saved, kept or not), ``child_groups`` of them groups and
-        ``other_members`` neither users nor groups; answers of one group add up."""
+        ``other_members`` neither users nor groups. A second answer of the group (another file or place) is not
+        added: it is the same answer again, or :meth:`answers_of_one_group` reports the two."""
         listed = _Listed(records, child_groups, other_members, source)
         before = self._listed.get(group_id)
+        if before is not None and group_id in self._per_answer:
+            return
         self._listed[group_id] = listed if before is None else _Listed(
             before.records + records, before.child_groups + child_groups, before.other_members + other_members,
             before.source)
@@ -567,11 +645,16 @@ class DirectoryBuilder:
         """:meth:`add_member` for many ids of one kind at once."""
         group = self._groups[group_id]
         target = group.users if kind == "user" else group.groups if kind == "group" else group.untyped
+        if group_id in self._per_answer:
+            member_ids = list(member_ids)
+            self._note_members(group_id, member_ids)
         target.update(dict.fromkeys(member_ids))
 
     def add_member(self, group_id: str, member_id: str, kind: str | None = None) -> None:
         """Record that group ``group_id`` directly holds ``member_id`` (``kind``: ``"user"``, ``"group"``, ``None``)."""
         group = self._groups[group_id]
+        if group_id in self._per_answer:
+            self._note_members(group_id, (member_id,))
         if kind == "user":
             group.users[member_id] = None
         elif kind == "group":
@@ -826,6 +909,7 @@ class DirectoryBuilder:
         self._report_id_white_space()
         self._report_unanswered()
         self._report_nested_unlisted()
+        self.answers_of_one_group()
         self._report_unlisted_groups()
         self._report_count_gaps()
         self._report_disagreements()

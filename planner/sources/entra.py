@@ -676,7 +676,8 @@ def _graph_answer(
     vouched: bool = False,
 ) -> int:
     file = str(path)
-    group_id, _ = builder.group_for_key(group_key, SourceRef(file, base))
+    group_id, _ = builder.group_for_key(group_key, SourceRef(file, base),
+                                        listing="transitiveMembers" if transitive else "members")
     if group_id is None:
         return 0
     listing = listings.get(group_id)
