@@ -1275,7 +1275,10 @@ def reviewed_policy(text: str, flavour: str) -> str:
         "account_types:\n",
         "    # case 7: a different person with the same name; create jordan.lee2@, deactivate jordan.lee@\n"
         f"    - {{idp: jordan.lee2@{DOMAIN}, member: never}}\n"
-        "  # case 25: Ruth Adler is back: reactivate her archived member and link it\n"
+        "    # case 25: Ruth Adler is back under an IdP account made after her archive, which\n"
+        "    # linking.archived_members does not decide: reactivate her archived member and link it\n"
+        f"    - {{idp: ruth.adler@{DOMAIN}, member: {member_id(f'ruth.adler@{DOMAIN}')}}}\n"
+        "  # an archived member whose IdP user is older than the archive (archived in Sigma only) is reactivated\n"
         "  archived_members: reactivate\n"
         "  # case 4: free Bob.Ray@'s address (the same as bob.ray@'s) before bob.ray@ is linked\n"
         f"  duplicates: {{{member_id(f'Bob.Ray@{DOMAIN}')}: rename}}\n"

@@ -78,11 +78,14 @@ def test_a_hand_saved_members_file_without_archived_or_inactive_members_is_an_un
         "with both flags (or `sigma-migrate fetch`) and plan again, or confirm")
     assert yaml.safe_load(check.resolution) == {"preflight": {KEY: True}}
     assert [c.id for c in plan.unmet_preflight] == [KEY]  # the reviewed policy confirms every other one
+    # the reviewed policy's linking.overrides entry for Ruth names a member such a file leaves out (tester20
+    # finding 4 made her a per-person settlement): a blocking policy.unknown_reference too, refused first
+    assert [i.code for i in plan.review_items if i.blocking] == ["policy.unknown_reference"]
     path = tmp_path / "plan.json"
     write_plan(plan, path)
     with pytest.raises(ApplyRefused) as exc:
         approve(path, "Ada")
-    assert str(exc.value).startswith(f"{path}: pre-flight check {KEY} is unconfirmed: ")
+    assert str(exc.value).startswith(f"{path}: plan has 1 blocking review item(s), first ")
     assert not (tmp_path / "plan.json.approval").exists()
 
 

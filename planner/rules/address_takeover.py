@@ -411,7 +411,7 @@ def _takeover_review(code: str, person: Person, directory: Directory, message: s
     """The item ``code`` about ``person`` (id ``<code>:<memberId>``, subject both ids, so
     :func:`planner.planning.hold_questioned` holds both while it is blocking), rule the match key that linked them,
     evidence ``linkedBy``, ``sigmaEmail``, ``idpUserName``, ``differences`` and ``evidence``, and the two
-    settlements (:func:`_settlements`, ``other``, ``freeing``)."""
+    settlements (:func:`person_settlements`, ``other``, ``freeing``)."""
     member, user, key = person.member, person.idp_user, person.link.key
     sent = directory.scim_user_names[person.idp_id]
     return make_review(
@@ -421,11 +421,11 @@ def _takeover_review(code: str, person: Person, directory: Directory, message: s
         rule=f"linking.match_keys.{key}",
         evidence=ItemEvidence(linked_by=key, sigma_email=member.email, idp_user_name=sent,
                               differences=name_differences(member, user), **evidence),
-        resolution=_settlements(person, directory, other, freeing),
+        resolution=person_settlements(person, directory, other, freeing),
     )
 
 
-def _settlements(person: Person, directory: Directory, other: str, freeing: dict) -> str:
+def person_settlements(person: Person, directory: Directory, other: str, freeing: dict) -> str:
     """The two policy snippets: ``never`` for the IdP user, with the ``linking`` entries ``freeing`` the member's
     address for its create (``other``: what then happens), or link them (``linking.overrides``)."""
     mid, iid = person.member_id, person.idp_id
@@ -485,3 +485,54 @@ def recycled_address_item(person: Person, directory: Directory, dates: CreationG
     return _takeover_review("linking.recycled_address", person, directory, message, blocking, other,
                             {"duplicates": {mid: "rename"}}, created_at=member.created_at or UNSET,
                             idp_created=user.created)
+
+
+@dataclass(frozen=True, slots=True)
+class MadeAfterArchive:
+    """An IdP user the IdP made after Sigma archived (or SCIM deactivated) the member it matches
+    (:func:`made_after_archive`): ``user`` when the IdP made it, ``archived`` when the member left (its
+    ``archivedAt`` when the export has one, else its ``updatedAt``: an archived account is not edited), ``phrase``
+    how an item says both."""
+
+    user: CreatedDate
+    archived: CreatedDate
+    phrase: str
+
+
+def member_archived(member: SigmaMember) -> CreatedDate:
+    """When Sigma archived (or SCIM deactivated) ``member``, at the latest: its ``archivedAt`` when the export has
+    one, else its ``updatedAt`` (the last change of an archived member, which nothing edits after the archive; a
+    later edit only moves the date later, never earlier); unbounded when neither is said."""
+    raw = member.raw.get("archivedAt") if member.raw else None
+    field, at = ("archivedAt", raw) if isinstance(raw, str) and raw.strip() else ("updatedAt", member.updated_at)
+    read = _moment(at)
+    state = "archived" if member.is_archived else "deactivated"
+    return _created(
+        read, None if read else at,
+        f"Sigma {state} the member {at} ({field})" if field == "archivedAt" else
+        f"Sigma {state} the member by {at} (its updatedAt)",
+        f"Sigma {state} the member at {at!r} ({_where(member, field)}), which cannot be read",
+        f"the Sigma export does not say when it {state} the member ({_where(member, field)}: no value)")
+
+
+def made_after_archive(member: SigmaMember, user: IdpUser) -> MadeAfterArchive | None:
+    """Whether the IdP may have made ``user`` after Sigma archived ``member`` (tester20 finding 4): the IdP user's
+    creation (:func:`user_created`) after the member's archive (:func:`member_archived`) on some reading of the two
+    dates (a year-last date is each day it may be, :func:`creation_gap`'s rule), ``None`` when every reading puts
+    the IdP user first (it held the address while the member was still in use: the same account of the same
+    person) or when a date is not said at all (as before this rule: ``linking.archived_members`` decides).
+
+    Such a reactivation would give an archived member (a leaver's account: history, home folder, teams, whatever
+    documents it still owns) to whoever holds the address now; the "a rename in the IdP is common" reason that lets
+    name-alike links stay cannot hold, since an archived account is not renamed. :func:`.linking.linked_status`
+    makes it a blocking ``linking.rehire`` whatever the names and ``linking.archived_members`` say, settled per
+    person by ``linking.overrides``."""
+    made, archived = user_created(user), member_archived(member)
+    if made.latest is None or archived.earliest is None or made.latest <= archived.earliest:
+        return None
+    if made.exact and archived.exact:
+        days = (made.earliest - archived.earliest).days
+        phrase = f"the IdP made {user.id} {user.created}, {days} days after {archived.phrase}"
+    else:
+        phrase = f"{made.phrase}; {archived.phrase}, so the IdP may have made {user.id} after the archive"
+    return MadeAfterArchive(made, archived, phrase)

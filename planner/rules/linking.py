@@ -65,7 +65,8 @@ from ..payloads import (
     ScimUserAfter,
     SetEmailEvidence,
 )
-from .address_takeover import creation_gap, member_made, takeover_items, user_made
+from .address_takeover import (MadeAfterArchive, creation_gap, made_after_archive, member_made, names_phrase,
+                               person_settlements, takeover_items, user_made)
 from .reactivated import archived_by_hand, archived_by_hand_item, decided, incomplete_export_item, missed_by_export
 from .policy_entries import EntryUse
 from .examples import example_order, member_status, team_counts, unsafe_example
@@ -170,7 +171,10 @@ def linked_status(member: SigmaMember, idp_id: str, key: str, directory: Directo
     ``held_idp_users``: IdP users another family holds (:func:`.duplicates.idp_collisions`). An
     archived or inactive member matched by a live (active, in-scope) IdP user is reactivated when a
     reviewer or Sigma's SCIM state linked them (``key`` ``override``/``scim``) or
-    ``linking.archived_members: reactivate`` says so, else a blocking rehire.
+    ``linking.archived_members: reactivate`` says so, else a blocking rehire. An IdP user the IdP made after
+    Sigma archived the member (:func:`.address_takeover.made_after_archive`) is a rehire whatever
+    ``linking.archived_members`` and the names say, until a ``linking.overrides`` entry settles that person
+    (tester20 finding 4: a leaver's account reactivated for a stranger who got the address and the name).
     """
     if idp_id in held_idp_users:
         return PersonStatus.HELD
@@ -178,7 +182,9 @@ def linked_status(member: SigmaMember, idp_id: str, key: str, directory: Directo
     if not member.is_active:
         if not live:
             return PersonStatus.DEACTIVATED
-        if key in ("override", "scim") or policy.archived_members == "reactivate":
+        if key in ("override", "scim"):
+            return PersonStatus.REACTIVATE
+        if policy.archived_members == "reactivate" and made_after_archive(member, directory.idp_users[idp_id]) is None:
             return PersonStatus.REACTIVATE
         return PersonStatus.REHIRE
     if member.user_kind == "guest":
@@ -1531,6 +1537,9 @@ def rehire_item(person: Person, directory: Directory) -> ReviewItem:
     member's documents never left them."""
     member, mid, iid = person.member, person.member_id, person.idp_id
     state = "archived" if member.is_archived else "inactive"
+    after = made_after_archive(member, person.idp_user)
+    if after is not None:
+        return made_after_archive_item(person, directory, after)
     archive = run_archive(person, directory)
     if archive is None and member.is_archived:
         message = (f"active IdP user {iid} matches {state} member {member.email!r}: reactivate the member (documents "
@@ -1556,6 +1565,35 @@ def rehire_item(person: Person, directory: Directory) -> ReviewItem:
             {"linking": {"archived_members": "reactivate"}},
             notes=["reactivate this member and link it:"],
         ),
+    )
+
+
+def made_after_archive_item(person: Person, directory: Directory, after: MadeAfterArchive) -> ReviewItem:
+    """Blocking ``linking.rehire`` of a member whose IdP user the IdP made after Sigma archived it (``after``,
+    :func:`.address_takeover.made_after_archive`), whatever ``linking.archived_members`` and the names say
+    (tester20 finding 4): both dates, both names, and the two per-person settlements of a recycled address
+    (:func:`.address_takeover.person_settlements`: ``never`` with the member's address freed, or a
+    ``linking.overrides`` link)."""
+    member, mid, iid = person.member, person.member_id, person.idp_id
+    state = "archived" if member.is_archived else "inactive"
+    sent = directory.scim_user_names[iid]
+    message = (f"active IdP user {iid} ({sent}) matches {state} member {mid} ({member.email}), but {after.phrase} "
+               f"({names_phrase(member, person.idp_user)}): the leaver back under a new IdP account, or a new person "
+               f"given the leaver's address? Reactivating gives {sent} the member's account, history, home folder, "
+               "teams and the documents it still owns, and an archived account is not renamed, so neither the names "
+               "nor linking.archived_members decide it; neither is linked, created nor deactivated until the policy "
+               "decides for this person")
+    other = (f"member {mid}'s address is freed first (linking.duplicates: rename, an alias; Sigma keeps one member "
+             f"per address), the member stays {state} and {sent} is created")
+    return make_review(
+        "linking.rehire", mid, blocking=True,
+        subject=person_ref(member_id=mid, email=member.email, idp_id=iid, user_name=sent),
+        message=message,
+        rule="linking.archived_members",
+        evidence=ItemEvidence(linked_by=person.link.key, is_archived=member.is_archived,
+                              is_inactive=member.is_inactive, created_at=member.created_at or UNSET,
+                              idp_created=person.idp_user.created),
+        resolution=person_settlements(person, directory, other, {"duplicates": {mid: "rename"}}),
     )
 
 
