@@ -364,5 +364,5 @@ def test_a_confirm_pending_entry_naming_no_idp_user_is_an_unknown_reference(caps
     assert code == 3
     assert [(r.id, r.message) for r in plan.review_items if r.blocking] == [
         ("policy.unknown_reference:guests.confirm_pending_invitations[0]",
-         f"{policy}:79:5: guests.confirm_pending_invitations[0] names IdP user 'carol.nguyen@northpartner.example', "
+         f"{policy}:81:5: guests.confirm_pending_invitations[0] names IdP user 'carol.nguyen@northpartner.example', "
          "which is not in the IdP export; the entry is ignored")]
