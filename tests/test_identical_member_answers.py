@@ -168,7 +168,7 @@ def test_a_confirmation_no_copied_answers_need_is_an_unused_entry(capsys, tmp_pa
     assert code == 2
     assert [(i.id, i.blocking, i.message) for i in result.review_items if i.code == "policy.unused_entry"] == [(
         "policy.unused_entry:preflight.identical_groups_confirmed[0]", False,
-        f"{tmp_path / 'policy.yaml'}:60:32: preflight.identical_groups_confirmed entry [Finance, marketing] settled "
+        f"{tmp_path / 'policy.yaml'}:63:32: preflight.identical_groups_confirmed entry [Finance, marketing] settled "
         "nothing in this plan: it answers whether these IdP groups, whose hand-saved members answers list the same "
         "members, really have the same members, which this plan does not ask (no hand-saved members answers of these "
         "groups are identical in this export); left, should one of these groups' answers be saved again as the "
