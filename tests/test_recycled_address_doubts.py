@@ -335,7 +335,7 @@ def test_an_archived_leaver_is_not_reactivated_for_a_stranger_whatever_the_date_
         assert not {f"members.reactivate:{LAURA}", f"scim.link_user:{LAURA}", f"scim.create_user:{TOM}"} & ids
         assert ids == before
         assert [(r.id, r.blocking) for r in p.review_items if r.blocking] == [
-            (f"linking.recycled_address:{LAURA}", True)]
+            (f"linking.recycled_address:{LAURA}", True), (f"linking.rehire:{LAURA}", True)]  # made after the archive
         assert item(p, "linking.recycled_address").message == (
             f"IdP user {TOM} (laura.bianchi@acme.example) signs in with member {LAURA}'s address "
             "'laura.bianchi@acme.example' but the names are not one (member 'Laura Bianchi', IdP user 'Tom Kowalski'); "
