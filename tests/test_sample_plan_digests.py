@@ -18,10 +18,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:5334690969808657bc34a311778e17417e6713223a0e2b6db44771012da939ed",
-    "okta-reviewed": "sha256:ce7b2a831b36327117d14ebc019822bde6bf1bb542a634c568ec8116274f9e04",
-    "entra": "sha256:8a60ed01d07110dc3b9c0bbd8c35a238f610170590fdd8495e41e384b1d45290",
-    "entra-reviewed": "sha256:1c66073069ba7b469918af58e0ce8fe7f2088c204b43f26fc8fd0fda08c6bd40",
+    "okta": "sha256:18e46689ad8218f55d4730c075ac0dd4c5b73e58453330aa72ce7df42b3119bf",
+    "okta-reviewed": "sha256:e970cbb1927b242651a98a70385015d4899c247348e20970a637b28c2e3737a0",
+    "entra": "sha256:0fee449ce6d2bce3bd35dee9611d74487eb372d7ba6d4ba1703d50a09929df39",
+    "entra-reviewed": "sha256:f48d3aa5c91040a43246fa2adbbc344bd6993c5e3863f5ab0e2f1977044731bd",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""
