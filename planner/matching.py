@@ -436,7 +436,10 @@ def new_accounts(graph: IdentityGraph, active_idp_ids: frozenset[str]) -> list[N
     login, while mail moves the old address to it (``profile.email``, Entra ``mail`` / ``proxyAddresses``): the
     member's ``user_name`` match is the old account and the new one only a rival (tester19 finding 2: the member
     was deactivated, its documents moved, beside a create of the same person). Never a link on that alone:
-    :func:`planner.rules.linking.new_account_item` asks."""
+    :func:`planner.rules.linking.new_account_item` asks. A link Sigma's SCIM state made (key ``scim``: SCIM
+    provisioned the member for the old IdP user, its ``externalId``) asks the same (doubts20: a member a wave linked,
+    whose IdP user was deactivated since beside the same person's new account, was deactivated through SCIM beside a
+    create, 0 blocking); only ``linking.overrides`` (key ``override``: a reviewer's link) is decided."""
     linked_idp = {p.idp_id for p in graph.links}
     rivals: dict[str, list[LinkedPair]] = {}
     for r in graph.rivals:
@@ -445,7 +448,7 @@ def new_accounts(graph: IdentityGraph, active_idp_ids: frozenset[str]) -> list[N
     if not rivals:
         return []
     return [NewAccount(p, tuple(sorted(rivals[p.member_id], key=attrgetter("idp_id")))) for p in graph.links
-            if p.member_id in rivals and p.idp_id not in active_idp_ids and p.link.key not in PINNED_KEYS]
+            if p.member_id in rivals and p.idp_id not in active_idp_ids and p.link.key != "override"]
 
 
 PINNED_KEYS = frozenset({"override", "scim"})

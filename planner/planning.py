@@ -362,7 +362,7 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
                             | frozenset(m for d in invited for m in d.member_ids),
                             excluded=excluded.idp_ids, assignments=assigned[0])
     outcome.extend(linked.outcome)
-    people = fold_guests(policy, directory, linked.people, outcome)
+    people = fold_guests(policy, directory, linked.people, outcome, graph.never)
     people = scim_state.kept_by_scim_state(people, directory.scim, policy.linking.scim_state_conflicts,
                                            directory.idp_users, outcome.uses, directory.idp_fetched_at)
     # Sigma refuses a user without both names, or a userName unclean (or a reviewer cannot read it)
@@ -478,10 +478,11 @@ def reused_address_answers(policy: Policy, directory: Directory) -> dict[str, st
     return answers
 
 
-def fold_guests(policy: Policy, directory: Directory, people: tuple[Person, ...], outcome: Outcome
-                ) -> tuple[Person, ...]:
+def fold_guests(policy: Policy, directory: Directory, people: tuple[Person, ...], outcome: Outcome,
+                never: Collection[str] = frozenset()) -> tuple[Person, ...]:
     """Step 7: each ``guest`` person's :class:`~planner.rules.guests.GuestDecision` wins over
-    linking's ``guest`` status; each ``idp_guest`` gets its review item. Returns the records with the
+    linking's ``guest`` status; each ``idp_guest`` gets its review item (saying so when an address of it is a member's:
+    :func:`~planner.rules.linking.address_words`, ``never`` being the IdP ids ``linking.overrides`` never links). Returns the records with the
     guests' statuses (new records, linking's untouched), and adds their actions and items to ``outcome``."""
     owner = unmatched.document_owner(policy, directory, policy.guests.document_owner, ("guests", "document_owner"))
     protected = directory.protected_members(policy)
@@ -491,10 +492,12 @@ def fold_guests(policy: Policy, directory: Directory, people: tuple[Person, ...]
     idp_guest, guest, reactivate, rehire = (PersonStatus.IDP_GUEST, PersonStatus.GUEST, PersonStatus.REACTIVATE,
                                             PersonStatus.REHIRE)  # read once
     returning = returning_guest_types(policy, directory, people)
+    linked_to = linking.matched_members(people) if any(p.status is idp_guest for p in people) else {}
     for person in people:
         status = person.status
         if status is idp_guest:
-            outcome.review_items.append(guests.idp_guest_item(person))
+            outcome.review_items.append(guests.idp_guest_item(
+                person, linking.address_words(person, directory, linked_to, never, {})))
         elif status is guest or ((status is reactivate or status is rehire) and person.member.user_kind == "guest"):
             if status is guest:
                 mid = person.member.member_id

@@ -79,3 +79,20 @@ def test_an_idp_guest_not_created_is_reported():
     assert item.message == ("IdP guest user 'x#EXT#@t.example' matches no Sigma member and is not created "
                             "(Sigma's SCIM does not support guests)")
     assert yaml.safe_load(item.resolution) == {"guests": {"create_from_idp": True}}
+
+
+def test_an_idp_guest_whose_email_is_a_members_says_so():
+    """doubts20 (a33ab60's wording fix for creates, reused: linking.address_words): an IdP guest user whose email is
+    a member's, which linking.overrides never links, says so (was: 'matches no Sigma member' beside the member the
+    address is)."""
+    from .plan_factory import plan
+
+    snap = snapshot([member("m1", "gia@partner.example", "Gia", "Lee")],
+                    [user("u7", "gia_partner.example#EXT#@t.example", emails=["gia@partner.example"], first="Gia",
+                          last="Lee", user_type="Guest")])
+    items = plan(snap, "linking:\n  overrides:\n    - {idp: u7, member: never}\n").review_items
+    [item] = [i for i in items if i.code == "guests.idp_guest_not_created"]
+    assert item.message == (
+        "IdP guest user 'gia_partner.example#EXT#@t.example' linked to no Sigma member: linking.overrides never "
+        "links it, though its emails[0] gia@partner.example is the email of member m1 and is not created (Sigma's "
+        "SCIM does not support guests)")

@@ -295,16 +295,19 @@ def disabled_with_idp_user_item(person: Person) -> ReviewItem:
     )
 
 
-def idp_guest_item(person: Person) -> ReviewItem:
+def idp_guest_item(person: Person, unmatched_words: str = "matches no Sigma member") -> ReviewItem:
     """``guests.idp_guest_not_created`` (informational): an IdP guest user (status ``idp_guest``) that
-    matches no member is not created, Sigma's SCIM not supporting guests (``guests.create_from_idp``)."""
+    matches no member is not created, Sigma's SCIM not supporting guests (``guests.create_from_idp``).
+    ``unmatched_words``: how the item says it has no member (:func:`planner.rules.linking.address_words`: ``linked
+    to no Sigma member, though its emails[0] ... is the email of member ...`` when an address of it is a member's;
+    doubts20: was "matches no Sigma member" then too)."""
     return make_review(
         "guests.idp_guest_not_created",
         person.idp_id,
         blocking=False,
         subject=person_ref(idp_id=person.idp_id, user_name=person.user_name),
         message=(
-            f"IdP guest user {person.user_name!r} matches no Sigma member and is not created "
+            f"IdP guest user {person.user_name!r} {unmatched_words} and is not created "
             "(Sigma's SCIM does not support guests)"
         ),
         rule="guests.create_from_idp",

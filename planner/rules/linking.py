@@ -1612,7 +1612,13 @@ def new_account_item(found: NewAccount, directory: Directory) -> ReviewItem:
     ``linking.overrides``: link the member to the active IdP user (the same person), or ``never`` for it (not the
     same person: the member follows ``unmatched``, the IdP user is created). Subject: the member, and the active IdP
     users as ``idpIds`` (held beside it); evidence: ``linkedBy``, ``sigmaEmail``, ``edges`` (the link's edge, then
-    each active user's, as :attr:`planner.matching.AmbiguousGroup.edges` rows)."""
+    each active user's, as :attr:`planner.matching.AmbiguousGroup.edges` rows).
+
+    A member Sigma's SCIM state links to the old user (key ``scim``: provisioned for it, its ``externalId``) is asked
+    the same (doubts20), but no link override re-points a SCIM user (it would contradict Sigma's SCIM state, and
+    apply sends no ``externalId`` change): the message says so, and the resolution says what is done by hand for the
+    same person (a SCIM PatchOp replacing ``externalId``, or the IdP's import, then fetch and plan again) above the
+    ``never`` YAML."""
     link, member = found.link, directory.members[found.link.member_id]
     mid, old = link.member_id, directory.idp_users[link.idp_id]
     new_ids = [e.idp_id for e in found.active]
@@ -1627,27 +1633,46 @@ def new_account_item(found: NewAccount, directory: Directory) -> ReviewItem:
              "created")
     link_new = {"linking": {"overrides": [{"idp": new_ids[0], "member": mid}]}}
     never = {"linking": {"overrides": [{"idp": iid, "member": NEVER} for iid in new_ids]}}
+    scim_user = directory.scim.users.get(mid) if link.link.key == "scim" else None
+    if scim_user is not None:  # SCIM provisioned the member for the old user: no link override re-points it
+        matched = (f"is provisioned by SCIM for IdP user {old.id} ({old.user_name}), its externalId, which "
+                   f"{inactive_because(old, directory.idp_format)}")
+        decides = ("; a link override cannot settle it (Sigma's SCIM state links the member to the old user, and "
+                   "apply sends no externalId change)")
+        resolution = yaml_snippet(never, notes=[
+            f"the same person: by hand, point SCIM user {scim_user.id} (member {mid}) at the active IdP user "
+            f"{new_ids[0]} (PATCH /scim/v2/Users/{scim_user.id} with a PatchOp replacing externalId by {new_ids[0]}, "
+            "or the IdP's import matching the new account to that app user), then fetch and plan again: Sigma's SCIM "
+            "state then links them (its documents and teams stay; the userName guard judges the new login)",
+            "not the same person (the `never` below): the member follows the IdP user SCIM provisioned it for "
+            f"({old.id}: deactivated through SCIM), the IdP user is created"])
+    else:
+        matched = (f"is matched by {link.link.key} to IdP user {old.id} ({old.user_name}), which "
+                   f"{inactive_because(old, directory.idp_format)}")
+        decides = ""
+        resolution = yaml_snippet(link_new, never, notes=[
+            f"the same person: link member {mid} to the active IdP user {new_ids[0]} (its documents and teams "
+            "stay; the userName guard judges the new login):",
+            "not the same person (the `never` below): the member follows the `unmatched` policy, the IdP user is "
+            "created"])
     return make_review(
         NEW_ACCOUNT,
         mid,
         blocking=True,
         subject=person_ref(member_id=mid, email=member.email, idp_ids=new_ids),
         message=(
-            f"{member_status(member)} member {member.email!r} ({mid}) is matched by {link.link.key} to IdP user "
-            f"{old.id} ({old.user_name}), which {inactive_because(old, directory.idp_format)}, while active "
+            f"{member_status(member)} member {member.email!r} ({mid}) {matched}, while active "
             f"{actives}: the same person under a new IdP account (a rehire, a contractor made an employee)? "
-            f"{fate} until linking.overrides decides"
+            f"{fate} until " + ("it is decided" + decides if decides else "linking.overrides decides")
         ),
         rule="linking.overrides",
-        candidates=[_idp_ref(directory, old.id, status=f"matched by {link.link.key}, not active"),
+        candidates=[_idp_ref(directory, old.id, status=("provisioned by SCIM (externalId), not active"
+                                                        if scim_user is not None else
+                                                        f"matched by {link.link.key}, not active")),
                     *(_idp_ref(directory, iid, status="active, would be created" if iid in directory.in_scope_idp_ids
                                else "active, outside scope.groups") for iid in new_ids)],
         evidence=ItemEvidence(linked_by=link.link.key, sigma_email=member.email, edges=edges),
-        resolution=yaml_snippet(link_new, never, notes=[
-            f"the same person: link member {mid} to the active IdP user {new_ids[0]} (its documents and teams "
-            "stay; the userName guard judges the new login):",
-            "not the same person (the `never` below): the member follows the `unmatched` policy, the IdP user is "
-            "created"]),
+        resolution=resolution,
     )
 
 
@@ -1775,10 +1800,7 @@ def link_actions(people: Iterable[Person], directory: Directory, user_types: Map
     creates: list[Action] = []
     cleaned: list[ReviewItem] = []
     create = PersonStatus.CREATE
-    linked_to: dict[str, str] = {}  # memberId -> IdP id of each member linked or matched, read by create_reason
-    for p in people:
-        if p.member is not None and p.idp_user is not None:
-            linked_to[p.member.member_id] = p.idp_user.id
+    linked_to = matched_members(people)  # read by create_reason
     for p in people:  # one pass: the links' actions first in the plan, then the creates
         if is_linked(p):
             links.extend(person_link_actions(p, directory, user_types.get(p.person), frees, lost))
@@ -1935,16 +1957,23 @@ def link_rule(key: str) -> str:
     return "linking.overrides" if key == "override" else f"linking.{key.split(':')[0]}"
 
 
-def create_reason(person: Person, directory: Directory, linked_to: Mapping[str, str], never: Collection[str],
+def matched_members(people: Iterable[Person]) -> dict[str, str]:
+    """memberId -> IdP id of each member of ``people`` linked or matched to an IdP user (what
+    :func:`address_words` names as the member's match)."""
+    return {p.member.member_id: p.idp_user.id for p in people if p.member is not None and p.idp_user is not None}
+
+
+def address_words(person: Person, directory: Directory, linked_to: Mapping[str, str], never: Collection[str],
                   frees: Mapping[str, list[tuple[str, str]]]) -> str:
-    """The reason of ``person``'s ``scim.create_user``: ``create: IdP user <id> (<userName>) is in scope and matches
-    no Sigma member``, unless an address of the IdP user (:attr:`planner.directory.Directory.idp_emails`, as the
-    ``emails`` key reads them) is a member's email, the member not moved off it (``frees``, :mod:`.duplicates`):
-    then it says so and why they are not linked: ``linking.overrides`` never links the IdP user (``never``), or the
-    member is linked or matched to another IdP user (``linked_to``: memberId -> IdP id), else not linked (no match
-    key compared them). Was: "matches no Sigma member" beside the member the address is (tester19 finding 2)."""
+    """How an action or item says that IdP user ``person`` has no member, after its name (:func:`create_reason`,
+    the ``guests.idp_guest_not_created`` item): ``matches no Sigma member``, unless an address of the IdP user
+    (:attr:`planner.directory.Directory.idp_emails`, as the ``emails`` key reads them) is a member's email, the
+    member not moved off it (``frees``, :mod:`.duplicates`): then ``linked to no Sigma member``, that address and
+    why they are not linked: ``linking.overrides`` never links the IdP user (``never``), or the member is linked or
+    matched to another IdP user (``linked_to``: :func:`matched_members`), else not linked (no match key compared
+    them). Was: "matches no Sigma member" beside the member the address is (tester19 finding 2; the guests' item
+    since doubts20)."""
     iid = person.idp_id
-    start = f"create: IdP user {iid} ({person.user_name}) is in scope and "
     by_key = directory.member_ids_by_email_key
     for e in directory.idp_emails.get(iid, ()):
         moved = {mid for mid, _ in frees.get(e.key, ())}
@@ -1953,12 +1982,24 @@ def create_reason(person: Person, directory: Directory, linked_to: Mapping[str, 
                 continue
             held = f"its emails[{e.position}] {e.value} is the email of member {mid}"
             if iid in never:
-                return f"{start}linked to no Sigma member: linking.overrides never links it, though {held}"
+                return f"linked to no Sigma member: linking.overrides never links it, though {held}"
             other = linked_to.get(mid)
             if other is not None and other != iid:
-                return f"{start}linked to no Sigma member: {held}, who is matched to IdP user {other}"
-            return f"{start}linked to no Sigma member, though {held}"
-    return f"{start}matches no Sigma member"
+                return f"linked to no Sigma member: {held}, who is matched to IdP user {other}"
+            return f"linked to no Sigma member, though {held}"
+    return "matches no Sigma member"
+
+
+def create_reason(person: Person, directory: Directory, linked_to: Mapping[str, str], never: Collection[str],
+                  frees: Mapping[str, list[tuple[str, str]]]) -> str:
+    """The reason of ``person``'s ``scim.create_user``: ``create: IdP user <id> (<userName>) is in scope and matches
+    no Sigma member``, unless an address of the IdP user (:attr:`planner.directory.Directory.idp_emails`, as the
+    ``emails`` key reads them) is a member's email, the member not moved off it (``frees``, :mod:`.duplicates`):
+    then it says so and why they are not linked: ``linking.overrides`` never links the IdP user (``never``), or the
+    member is linked or matched to another IdP user (``linked_to``: memberId -> IdP id), else not linked (no match
+    key compared them). Was: "matches no Sigma member" beside the member the address is (tester19 finding 2)."""
+    return (f"create: IdP user {person.idp_id} ({person.user_name}) is in scope and "
+            + address_words(person, directory, linked_to, never, frees))
 
 
 def create_user_action(person: Person, user_type: str | None,
