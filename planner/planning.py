@@ -481,8 +481,9 @@ def reused_address_answers(policy: Policy, directory: Directory) -> dict[str, st
 def fold_guests(policy: Policy, directory: Directory, people: tuple[Person, ...], outcome: Outcome,
                 never: Collection[str] = frozenset()) -> tuple[Person, ...]:
     """Step 7: each ``guest`` person's :class:`~planner.rules.guests.GuestDecision` wins over
-    linking's ``guest`` status; each ``idp_guest`` gets its review item (saying so when an address of it is a member's:
-    :func:`~planner.rules.linking.address_words`, ``never`` being the IdP ids ``linking.overrides`` never links). Returns the records with the
+    linking's ``guest`` status; each ``idp_guest`` gets its review item (saying so when an address of it is a
+    member's: :func:`~planner.rules.linking.address_words`, ``never`` being the IdP ids ``linking.overrides`` never
+    links). Returns the records with the
     guests' statuses (new records, linking's untouched), and adds their actions and items to ``outcome``."""
     owner = unmatched.document_owner(policy, directory, policy.guests.document_owner, ("guests", "document_owner"))
     protected = directory.protected_members(policy)
