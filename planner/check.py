@@ -111,6 +111,12 @@ def run_check(sigma_dir: str | Path, idp_paths: Sequence[str | Path], idp_format
         deprovisioned = deprovisioned_listing_finding(snapshot.idp)
         if deprovisioned is not None:
             extra.append(deprovisioned)
+    if policy is None or policy.guests.action == "convert":
+        from .sources.guest_listing import guest_listing_finding
+
+        no_guests = guest_listing_finding(snapshot.idp, snapshot.sigma.members)
+        if no_guests is not None:
+            extra.append(no_guests)
     from .sources.entra import created_listing_finding
 
     undated = created_listing_finding(snapshot.idp)

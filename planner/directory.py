@@ -39,6 +39,7 @@ from .model import (
 )
 from .policy import REGEX_PREFIX, Policy, group_pattern_matcher
 from .sources.identity_values import damaged_users_of
+from .sources.guest_listing import guest_listing_in_doubt
 from .sources.okta import deprovisioned_listing_in_doubt
 from .sources.sigma import members_listing_in_doubt
 from .sources.values import membership_change_time
@@ -399,6 +400,10 @@ class Directory:
     """The Okta users file when it may have been listed without its ``DEPROVISIONED`` users
     (:func:`planner.sources.okta.deprovisioned_listing_in_doubt`), the path as read; ``None`` otherwise (read by
     :func:`planner.rules.preflight.idp_users_listing`)."""
+    idp_guests_in_doubt: str | None = None
+    """The IdP users file when the export marks guests yet holds none while Sigma has active guests (a filtered
+    download? :func:`planner.sources.guest_listing.guest_listing_in_doubt`), the path as read; ``None`` otherwise
+    (read by :func:`planner.rules.guests.no_idp_guests_items`)."""
     sigma_members_in_doubt: str | None = None
     """The Sigma members file when it may have been listed without its archived and inactive members
     (:func:`planner.sources.sigma.members_listing_in_doubt`: no fetch manifest, and neither kind in it), the path
@@ -584,6 +589,7 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
         idp_fetched_at=snapshot.idp.fetched_at,
         sigma_members_in_doubt=members_listing_in_doubt(sigma),
         idp_users_in_doubt=deprovisioned_listing_in_doubt(snapshot.idp),
+        idp_guests_in_doubt=guest_listing_in_doubt(snapshot.idp, sigma.members),
         direct_members_only=direct_only,
         scope_nested_only=scope_nested,
         applied_teams={t.name: t for t in snapshot.applied.teams},

@@ -117,7 +117,8 @@ before it decided; a step that overrules an earlier decision says so here:
 16. :mod:`planner.rules.guards` over the whole set of actions, last: a guard judges the plan.
 
 :func:`build_plan` then adds the items that judge the plan against its inputs: ``inputs.truncated``
-(:func:`planner.rules.inputs.truncation_items`), ``organization.id_missing``, ``teams.empty_export``
+(:func:`planner.rules.inputs.truncation_items`), ``guests.no_idp_guests`` (:func:`planner.rules.guests.no_idp_guests_items`:
+a guest disabled under ``guests.action: convert`` by an IdP export that holds no guest), ``organization.id_missing``, ``teams.empty_export``
 (:func:`planner.rules.teams.empty_export_item`: the Sigma export lists no team, yet teams would be created)
 and ``inputs.scim_state_missing`` (:func:`planner.rules.inputs.scim_state_missing_item`: the policy says SCIM
 is on, the Sigma export holds no SCIM state) and ``inputs.export_time_unknown``
@@ -238,6 +239,7 @@ def _build_plan(snapshot: Snapshot, policy: Policy, created_at: str | None) -> P
                                                           deactivated_by(decided.unmatched), decided.review_items)
         review_items = sort_review_items(decided.review_items + app_items
                                          + inputs.truncation_items(snapshot.findings, decided.actions)
+                                         + guests.no_idp_guests_items(decided.actions, policy.guests, directory)
                                          + organization.missing_organization_items(organization_id)
                                          + [i for i in (empty_teams, no_scim_state, old_idp, time_unknown) if i is not None])
         acted = acted_on(actions)

@@ -163,6 +163,7 @@ def test_pre_flight_counts_the_guests_the_plan_disables(name, repo, tmp_path, ca
     disabled = plan.summary.actions["members.disable_guest"]
     assert (disabled, plan.summary.outcomes.lockouts.guest_disabled) == (2, 2)
     told = "reviewed" in name  # the reviewed policies confirm preflight.guests_informed
+    whom = "felix.brandt@consultco.example, mei.tanaka@consultco.example"  # whom guests_informed covers (tester20 #9)
     assert (check.count, check.detail) == (
-        2, "2 guest member(s) lose access; the policy confirms they were told" if told
-        else "2 guest member(s) lose access when SCIM is enabled: tell them, then confirm")
+        2, f"2 guest member(s) lose access ({whom}); the policy confirms they were told" if told
+        else f"2 guest member(s) lose access when SCIM is enabled ({whom}): tell them, then confirm")

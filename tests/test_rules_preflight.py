@@ -51,7 +51,8 @@ def test_nothing_confirmed_every_prerequisite_the_data_cannot_show_is_unconfirme
     assert [c.id for c in p.unmet_preflight] == ["saml_only", "previous_scim", "guests"]
     guests = p.preflight[4]
     assert guests.count == 1
-    assert guests.detail == "1 guest member(s) lose access when SCIM is enabled: tell them, then confirm"
+    assert guests.detail == ("1 guest member(s) lose access when SCIM is enabled (guest@partner.example): tell them, "
+                             "then confirm")
     assert yaml.safe_load(guests.resolution) == {"preflight": {"guests_informed": True}}
     assert guests.source == "docs/sigma-api.md §5.3"
 
@@ -60,7 +61,8 @@ def test_confirmations_in_the_policy_settle_them():
     p = plan(org(member("g1", "guest@partner.example", user_kind="guest")), CONFIRMED)
     assert p.unmet_preflight == ()
     assert statuses(p)["saml_only"] == ("confirmed", True)
-    assert p.preflight[4].detail == "1 guest member(s) lose access; the policy confirms they were told"
+    assert p.preflight[4].detail == ("1 guest member(s) lose access (guest@partner.example); the policy confirms they "
+                                     "were told")  # whom guests_informed covers (tester20 finding 9)
 
 
 def test_no_guest_no_question():

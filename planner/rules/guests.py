@@ -511,3 +511,37 @@ def invitation_pending_uses(policy: Guests, directory: Directory, items: Iterabl
         else:
             uses.append(EntryUse(CONFIRM_PENDING, i, "", f"the plan links no Sigma member to IdP user {idp_id}"))
     return uses
+
+
+NO_IDP_GUESTS = "guests.no_idp_guests"
+"""The item code of a guest disable resting on an IdP export that holds no guest (:func:`no_idp_guests_items`)."""
+
+
+def no_idp_guests_items(actions: Iterable[Action], policy: Guests, directory: Directory) -> list[ReviewItem]:
+    """One blocking ``guests.no_idp_guests`` item per ``members.disable_guest`` when ``guests.action`` is ``convert``
+    and the IdP export marks guests yet holds none while Sigma has active guests
+    (:attr:`~planner.directory.Directory.idp_guests_in_doubt`, :mod:`planner.sources.guest_listing`): the guests
+    the policy would convert read as guests without an IdP user only because the download was filtered to members
+    (tester20 finding 9: Carol Nguyen disabled, her documents to the owner, 0 blocking). Keyed by the action id,
+    subject its target; settled by exporting the users again with no filter, or, if the IdP really holds no guest,
+    by ``guests.action: disable`` (nothing could be converted). ``[]`` otherwise."""
+    users_file = directory.idp_guests_in_doubt
+    if users_file is None or policy.action != "convert":
+        return []
+    items = []
+    for action in actions:
+        if action.kind is not ActionKind.MEMBERS_DISABLE_GUEST:
+            continue
+        items.append(make_review(
+            NO_IDP_GUESTS, action.id, blocking=True,
+            subject=person_ref(member_id=action.target.member_id, email=action.target.email),
+            message=(f"guest {action.target.email!r} would be disabled ({action.reason}) though guests.action is "
+                     f"convert, because {users_file} holds no guest user at all (no userType Guest, no #EXT# "
+                     "userName) while Sigma has active guests: a download filtered to members (Entra's \"Download "
+                     "users\" follows the list's filters)? The IdP user that would convert them may be left out"),
+            rule="guests.action",
+            resolution=yaml_snippet({"guests": {"action": "disable"}}, notes=[
+                f"export the users again with no filter ({users_file}) and plan again; or, if the IdP holds no "
+                "guest user, say the guests are disabled:"]),
+        ))
+    return items

@@ -95,19 +95,23 @@ def previous_scim(answer: str, provisioned: int, scim_inactive: int) -> Prefligh
                           f"confirmed in the policy: {said}" + (f" ({seen})" if seen else ""), "", source, None)
 
 
-def guests(losing: int, informed: bool) -> PreflightCheck:
-    """Guests cannot use SCIM: enabling it disables them (§5.3); they must be told first."""
+def guests(losing: Sequence[str], informed: bool) -> PreflightCheck:
+    """Guests cannot use SCIM: enabling it disables them (§5.3); they must be told first. ``losing``: the emails of
+    the guests the plan disables (:func:`_guests_losing_access`); a confirmed check names them, so the reviewer
+    sees whom ``preflight.guests_informed`` covers (tester20 finding 9: "3 guests lose access; the policy confirms
+    they were told" while the policy meant to convert one of the three)."""
     title = "guest members who lose access have been told"
     source = "docs/sigma-api.md §5.3"
-    if not losing:
+    count = len(losing)
+    if not count:
         return PreflightCheck("guests", title, OK, True, "no active guest member loses access", "", source, 0)
     if informed:
         return PreflightCheck("guests", title, CONFIRMED, True,
-                              f"{losing} guest member(s) lose access; the policy confirms they were told",
-                              "", source, losing)
+                              f"{count} guest member(s) lose access ({', '.join(losing)}); the policy confirms "
+                              "they were told", "", source, count)
     return PreflightCheck("guests", title, UNCONFIRMED, True,
-                          f"{losing} guest member(s) lose access when SCIM is enabled: tell them, then confirm",
-                          _confirm("guests_informed", True), source, losing)
+                          f"{count} guest member(s) lose access when SCIM is enabled ({', '.join(losing)}): tell "
+                          "them, then confirm", _confirm("guests_informed", True), source, count)
 
 
 def unmanaged(counts: Sequence[int], acknowledged: bool) -> PreflightCheck:
@@ -201,12 +205,12 @@ def _deactivated_absent(actions: Iterable[Action]) -> int:
     return sum(1 for a in actions if a.kind is ActionKind.MEMBERS_DEACTIVATE and a.evidence.kind == "unmatched")
 
 
-def _guests_losing_access(people: Sequence[PersonRow]) -> int:
-    """The plan's person rows whose ``lockout`` is ``guest_disabled`` (:func:`planner.outcomes.lockout`: the guests
+def _guests_losing_access(people: Sequence[PersonRow]) -> list[str]:
+    """The emails of the plan's person rows whose ``lockout`` is ``guest_disabled`` (:func:`planner.outcomes.lockout`: the guests
     the plan disables, one count with show's "guests disabled"); a guest a blocking item holds (``guest_held``)
     loses nothing until it is settled (left19: was every active guest no action converts, so a held guest was
     counted as losing access)."""
-    return sum(1 for p in people if p.lockout is Lockout.GUEST_DISABLED)
+    return [p.email or p.member_id or "" for p in people if p.lockout is Lockout.GUEST_DISABLED]
 
 
 def made_inactive_by_scim(is_inactive: bool, is_archived: bool) -> bool:
