@@ -18,10 +18,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:18e46689ad8218f55d4730c075ac0dd4c5b73e58453330aa72ce7df42b3119bf",
-    "okta-reviewed": "sha256:e970cbb1927b242651a98a70385015d4899c247348e20970a637b28c2e3737a0",
-    "entra": "sha256:0fee449ce6d2bce3bd35dee9611d74487eb372d7ba6d4ba1703d50a09929df39",
-    "entra-reviewed": "sha256:f48d3aa5c91040a43246fa2adbbc344bd6993c5e3863f5ab0e2f1977044731bd",
+    "okta": "sha256:9950ed6ae53cfb6a832fef8a81b735979fb33655b6b1392df29940b4a987bfe4",
+    "okta-reviewed": "sha256:44912eefc5d0a945f5b1badd3e9155700e3f63d543f317de345deedbf8c4ffa5",
+    "entra": "sha256:255bc9a387ae549b0bc3fb50569b7c93a5ef93174740967bf7ae9759aac6bd5f",
+    "entra-reviewed": "sha256:96e0c6b207a65a0426441ceb4ada07d8d7519dc15d8c225b53df3a2e0db00750",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""
