@@ -49,10 +49,16 @@ def entra_copied(root: Path) -> Path:
     return root
 
 
-def plan(capsys, tmp_path: Path, idp: Path, policy: str, extra: str = "") -> tuple[int, object]:
+GROWTH_ACCEPTED = "guards:\n  thresholds:\n    team_growth: null\n"
+"""What an admin who confirms the copy's growth writes too: the copy takes team Executive Dashboards from 5 to 14
+members (+12 -3), which guards.threshold.team_growth (tester20 finding 2) also asks about."""
+
+
+def plan(capsys, tmp_path: Path, idp: Path, policy: str, extra: str = "", tail: str = "") -> tuple[int, object]:
     text = (ACME / policy).read_text(encoding="utf-8")
     if extra:
         text = text.replace("preflight:\n", "preflight:\n" + extra, 1)
+    text += tail
     policy_path = write(tmp_path / "policy.yaml", text)
     out = tmp_path / "plan.json"
     code, _, _ = run_cli(capsys, "plan", "--sigma", str(ACME / "sigma"), "--idp", str(idp), "--policy",
@@ -90,8 +96,15 @@ def test_okta_copied_answer_holds_the_team_changes_the_two_groups_feed(capsys, t
     code, result = plan(capsys, tmp_path, root, "policy-okta-reviewed.yaml")
     assert code == 3  # changes, blocked by review items
     assert held(result) == expected_held(LEADERSHIP, OPERATIONS)
-    assert [i.id for i in result.review_items if i.blocking] == [
-        i.id for i in result.review_items if i.code == "inputs.identical_members"]  # nothing else blocks
+    # nothing else blocks but the growth guard, which sees the copy take Executive Dashboards from 5 to 14
+    assert [i.id for i in result.review_items if i.blocking] == ["guards.threshold.team_growth:plan"] + [
+        i.id for i in result.review_items if i.code == "inputs.identical_members"]
+    (growth,) = [i for i in result.review_items if i.code == "guards.threshold.team_growth"]
+    assert growth.message == (
+        "team_growth: 1 linked team(s) gain more than 10 members and more than 100% of the team's members "
+        "(guards.thresholds.team_growth): 'Executive Dashboards' (group 'Leadership') 5 -> 14 (+12): does the IdP "
+        "group now hold far more people than it should (a group rule gone wrong, another group's members saved as its "
+        "answer)?")
     first = next(i for i in result.review_items if i.id == f"inputs.identical_members:scim.set_group_members:{LEADERSHIP}")
     where = (f"{root / 'group_members' / (LEADERSHIP + '.json')}:$", f"{root / 'group_members' / (OPERATIONS + '.json')}:$"
              ) if per_file else (f"{root / 'group_members.json'}:$[\"{OPERATIONS}\"]",
@@ -111,6 +124,8 @@ def test_okta_copied_answer_holds_the_team_changes_the_two_groups_feed(capsys, t
 def test_the_confirmation_settles_it_and_the_plan_reads_the_answers_as_saved(capsys, tmp_path):
     root = okta_copied(tmp_path / "okta", per_file=True)
     code, result = plan(capsys, tmp_path, root, "policy-okta-reviewed.yaml", CONFIRMED)
+    assert [i.id for i in result.review_items if i.blocking] == ["guards.threshold.team_growth:plan"]
+    code, result = plan(capsys, tmp_path, root, "policy-okta-reviewed.yaml", CONFIRMED, GROWTH_ACCEPTED)
     assert code == 2  # changes, nothing blocking
     assert held(result) == [] and not [i for i in result.review_items if i.blocking]
     assert sorted(a.id for a in result.actions if a.kind.value == "teams.remove_member"
@@ -128,7 +143,7 @@ def test_entra_download_members_copied_over_another_is_held_alike(capsys, tmp_pa
     code, result = plan(capsys, tmp_path, root, "policy-entra-reviewed.yaml")
     assert code == 3
     assert held(result) == expected_held("a38e0a4e-9ec6-4af1-bab6-5bc0288dd385", "23fbfe33-0af1-4fd4-8e05-e2deb6b1ab06")
-    code, result = plan(capsys, tmp_path, root, "policy-entra-reviewed.yaml", CONFIRMED)
+    code, result = plan(capsys, tmp_path, root, "policy-entra-reviewed.yaml", CONFIRMED, GROWTH_ACCEPTED)
     assert code == 2 and held(result) == []
 
 
