@@ -15,12 +15,12 @@ from pathlib import Path
 from planner.planfile import read_plan
 
 from .conftest import REPO, run_cli, write
+from .test_stale_member_answers import moved_user_export
 
 ACME = REPO / "samples" / "acme"
 HELEN, HELEN_MEMBER = "00uDXNuDXUhYql9AzxH9", "QK9fJMB9nEBWpYLdl9yg76p7wxYSm"
 ADMINS, ANALYZE, FINANCE, LEADERSHIP = ("00gF7jYOB2uaP9Gm51OW", "00g3ZRm1DYkqS8x5unid", "00gSUDsbhMqeLxqzTHLU",
                                         "00ghyb0Fj5fJcmIn5iO9")
-SAVED, CHANGED = "2026-11-10T10:00:00.000Z", "2026-12-01T10:00:00.000Z"
 ADMIN_LINKS = ["scim.link_user:IdQgzZz22upwrg72mX8PcOW4BlQ16", "scim.link_user:a2k0X05ZReoLOuaKbMMocRqhaR08A",
                "scim.link_user:mpoIt9ybWq5xXzAozzUkcpIbJqDBV"]
 """The links of the three other members Sigma-Admins keeps Admin (priya.raman@, tomasz.nowak@, grace.liu@)."""
@@ -36,23 +36,7 @@ def okta_export(root: Path, *, stale: bool) -> Path:
     lastUpdated): ``stale``, the members answers are the copy of 2026-11-10 (her embedded records dated so, she is
     still in Sigma-Admins and not in Sigma-Analyze); else a fresh export (the sample's groups, her records dated as
     users.json's)."""
-    users = json.loads((ACME / "okta" / "users.json").read_text(encoding="utf-8"))
-    members = json.loads((ACME / "okta" / "group_members.json").read_text(encoding="utf-8"))
-    for user in users:
-        if user["id"] == HELEN:
-            user["lastUpdated"] = CHANGED
-    for answer in members.values():
-        for user in answer:
-            if user["id"] == HELEN:
-                user["lastUpdated"] = SAVED if stale else CHANGED
-    if stale:
-        helen = next(u for u in members[ANALYZE] if u["id"] == HELEN)
-        members[ANALYZE].remove(helen)
-        members[ADMINS].append(helen)
-    write(root / "users.json", json.dumps(users, indent=1))
-    write(root / "group_members.json", json.dumps(members, indent=1))
-    shutil.copy(ACME / "okta" / "groups.json", root / "groups.json")
-    return root
+    return moved_user_export(root, HELEN, ANALYZE, ADMINS, stale=stale)
 
 
 def plan(capsys, tmp_path: Path, idp: Path) -> tuple[int, object]:

@@ -45,19 +45,27 @@ def okta_export(root: Path, *, stale: bool) -> Path:
     """samples/acme/okta where Kevin changed on 2026-12-01 (users.json's lastUpdated): ``stale``, the members answers
     are the copy of 2026-11-10 (his embedded records dated so, and he is still in Sigma-Build, not Sigma-Analyze);
     else a fresh export (his embedded records dated as users.json's, in Sigma-Analyze as the samples say)."""
+    return moved_user_export(root, KEVIN, ANALYZE, BUILD, stale=stale)
+
+
+def moved_user_export(root: Path, user_id: str, now_in: str, was_in: str, *, stale: bool) -> Path:
+    """samples/acme/okta written to ``root`` where IdP user ``user_id`` moved from group ``was_in`` to ``now_in`` on
+    2026-12-01 (CHANGED, users.json's lastUpdated): ``stale``, the members answers are the copy of 2026-11-10
+    (SAVED: the user's embedded records dated so, still in ``was_in``, not in ``now_in``); else a fresh export (the
+    sample's groups, the embedded records dated as users.json's). Shared with tests/test_group_answer_decides_people.py."""
     users = json.loads((ACME / "okta" / "users.json").read_text(encoding="utf-8"))
     members = json.loads((ACME / "okta" / "group_members.json").read_text(encoding="utf-8"))
     for user in users:
-        if user["id"] == KEVIN:
+        if user["id"] == user_id:
             user["lastUpdated"] = CHANGED
     for answer in members.values():
         for user in answer:
-            if user["id"] == KEVIN:
+            if user["id"] == user_id:
                 user["lastUpdated"] = SAVED if stale else CHANGED
     if stale:
-        kevin = next(u for u in members[ANALYZE] if u["id"] == KEVIN)
-        members[ANALYZE].remove(kevin)
-        members[BUILD].append(kevin)
+        moved = next(u for u in members[now_in] if u["id"] == user_id)
+        members[now_in].remove(moved)
+        members[was_in].append(moved)
     write(root / "users.json", json.dumps(users, indent=1))
     write(root / "group_members.json", json.dumps(members, indent=1))
     shutil.copy(ACME / "okta" / "groups.json", root / "groups.json")
