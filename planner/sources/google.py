@@ -49,7 +49,7 @@ from .directory import DirectoryBuilder, MemberTypes, make_emails, member_count,
 from .envelopes import members_answers, records
 from .files import Findings, read_json
 from .manifest import PullManifest, check_manifest, read_manifest, with_fetched_at
-from .page_sizes import GOOGLE_MEMBERS, GOOGLE_USERS
+from .page_sizes import GOOGLE_GROUPS, GOOGLE_MEMBERS, GOOGLE_USERS
 from .tabular import bool_column, flag_damaged_ids, read_table
 from .values import (
     MISSING, as_id, as_text, read_id, date_field, json_bool, damaged_id_message, fast_email_key, is_excel_mangled,
@@ -272,14 +272,19 @@ def _api_users(path: Path, builder: DirectoryBuilder, findings: Findings,
     builder.inputs.append(tf.input_file("google.users", count))
 
 
-def _api_groups(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
+def _api_groups(path: Path, builder: DirectoryBuilder, findings: Findings,
+                manifest: PullManifest | None = None) -> None:
+    """Read a ``groups.list`` answer: one ending on a full page (:data:`~.page_sizes.GOOGLE_GROUPS`) without its
+    ``nextPageToken`` key is ``incomplete-pages``, as the users file (tester20 finding 8), unless a ``fetch-idp``
+    manifest names it."""
     tf, data = read_json(path, findings)
     if tf is None:
         return
     file = str(path)
     count = 0
+    vouched = manifest is not None and manifest.vouches(path)
     for rec, where in records(data, path, findings, page_keys=("groups",), next_keys=("nextPageToken",),
-                              what="Google groups file"):
+                              what="Google groups file", page_sizes=None if vouched else GOOGLE_GROUPS):
         group_id = as_id(rec.get("id")) or read_id(as_text(rec.get("email")))
         if not group_id:
             findings.skipped("missing-id", file, where, "id", "group has no id; skipped")
@@ -428,7 +433,7 @@ def load_api(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
     builder.pulled = manifest is not None  # its answers were pulled: equal groups are equal
     read_by_role(files, (
         ("users", partial(_api_users, manifest=manifest), "Google users file"),
-        ("groups", _api_groups, "Google groups file"),
+        ("groups", partial(_api_groups, manifest=manifest), "Google groups file"),
         ("members-map", partial(_api_members, keyed=True, manifest=manifest), "Google group members file"),
         ("group-members", partial(_api_members, keyed=False, manifest=manifest), "Google group members file"),
     ), builder, findings)

@@ -19,14 +19,22 @@ The sizes, from docs/formats.md (the reference's words in :attr:`PageSizes.sourc
 format, listing           endpoint                                sizes (why)
 ========================  ======================================  ==========================================
 okta-api users            ``GET /api/v1/users``                   200 (``limit`` default, §2a)
+okta-api groups           ``GET /api/v1/groups``                  10,000 (``limit`` default and maximum, §2b);
+                                                                  200 (README's steps)
 okta-api group members    ``GET /api/v1/groups/{id}/users``       1,000 (``limit`` default, §2c); 200 (the
                                                                   spec's recommendation, README's steps)
 entra-graph users         ``GET /v1.0/users``                     100 (default), 999 (``$top`` maximum, §3d)
+entra-graph groups        ``GET /v1.0/groups``                    100 (default), 999 (``$top`` maximum, §3d)
 entra-graph members       ``GET /v1.0/groups/{id}/members``       100 (default), 999 (``$top`` maximum, §3d)
 google-api users          ``GET .../admin/directory/v1/users``    100 (``maxResults`` default), 500 (its
                                                                   maximum, §4b)
+google-api groups         ``GET .../admin/directory/v1/groups``   200 (``maxResults`` default and maximum, §4c)
 google-api members        ``GET .../groups/{groupKey}/members``   200 (``maxResults`` maximum, §4c)
 ========================  ======================================  ==========================================
+
+The groups listings are read by the same rule (tester20 finding 8: an Okta ``groups.json`` of exactly 200, the README's
+own ``limit=200`` step, and Google's 200 were read as whole, and groups past the cut, reached through a
+``scope.groups`` or ``teams.rules`` pattern or through nesting, dropped out without a word).
 
 The reference gives no maximum for Okta's group members ``limit``: a size asked above the default is not in the
 table. The Sigma side and SCIM ListResponses are not here: their answers carry their continuation or count in the
@@ -97,24 +105,40 @@ OKTA_MEMBERS = PageSizes(
     "GET /api/v1/groups/{id}/users",
     (PageSize(1000, "limit 1000, its default"), PageSize(200, "limit 200, as README's steps and Okta's spec ask")),
     _OKTA_NEXT, OKTA_WAYS_OUT, 'docs/formats.md §2c: "limit default is 1,000 (the spec recommends 200)"')
+OKTA_GROUPS = PageSizes(
+    "GET /api/v1/groups",
+    (PageSize(10000, "limit 10,000, its default and maximum"), PageSize(200, "limit 200, as README's steps ask")),
+    _OKTA_NEXT, OKTA_WAYS_OUT, 'docs/formats.md §2b: "limit up to 10,000"')
 GRAPH_USERS = PageSizes("GET /v1.0/users", (PageSize(100, "its default page"), PageSize(999, "$top 999, its maximum")),
                         "@odata.nextLink", GRAPH_WAYS_OUT, 'docs/formats.md §3d: "Page size default 100, $top up to 999"')
+GRAPH_GROUPS = PageSizes("GET /v1.0/groups", GRAPH_USERS.sizes, "@odata.nextLink", GRAPH_WAYS_OUT,
+                         GRAPH_USERS.source)
 GRAPH_MEMBERS = PageSizes("GET /v1.0/groups/{id}/members", GRAPH_USERS.sizes, "@odata.nextLink", GRAPH_WAYS_OUT,
                           GRAPH_USERS.source)
 GOOGLE_USERS = PageSizes(
     "GET admin/directory/v1/users",
     (PageSize(100, "maxResults 100, its default"), PageSize(500, "maxResults 500, its maximum")),
     "nextPageToken", GOOGLE_WAYS_OUT, 'docs/formats.md §4b: "maxResults up to 500 (default 100)"')
+GOOGLE_GROUPS_WAYS_OUT = ("if that is really all, save the answer with its nextPageToken key or pull with "
+                          "`sigma-migrate fetch-idp google` (its manifest vouches for every page)")
+"""How a Google groups listing that really ends on a full page is shown whole (no group count applies to it)."""
+
+GOOGLE_GROUPS = PageSizes("GET admin/directory/v1/groups",
+                          (PageSize(200, "maxResults 200, its default and maximum"),), "nextPageToken",
+                          GOOGLE_GROUPS_WAYS_OUT, 'docs/formats.md §4c: groups.list "maxResults max 200"')
 GOOGLE_MEMBERS = PageSizes("GET admin/directory/v1/groups/{groupKey}/members",
                            (PageSize(200, "maxResults 200, its maximum"),), "nextPageToken", GOOGLE_WAYS_OUT,
                            'docs/formats.md §4c: "maxResults max 200"')
 
 PAGE_SIZES: dict[tuple[str, str], PageSizes] = {
     ("okta-api", "users"): OKTA_USERS,
+    ("okta-api", "groups"): OKTA_GROUPS,
     ("okta-api", "members"): OKTA_MEMBERS,
     ("entra-graph", "users"): GRAPH_USERS,
+    ("entra-graph", "groups"): GRAPH_GROUPS,
     ("entra-graph", "members"): GRAPH_MEMBERS,
     ("google-api", "users"): GOOGLE_USERS,
+    ("google-api", "groups"): GOOGLE_GROUPS,
     ("google-api", "members"): GOOGLE_MEMBERS,
 }
 """The table of the module docstring: ``(loader format, listing)`` -> :class:`PageSizes`."""
