@@ -1582,13 +1582,16 @@ class NormalizedMemberType(SummaryRecord, rename="camel"):
 
 
 class TeamCounts(SummaryRecord):
-    """Teams linked, created, left unmanaged, and team members removed. ``unmanaged``: the active teams no group maps
-    to (the ``teams.unmanaged`` item's); an archived team, which the plan leaves as it is (show: "archived team, no
-    action"), is not one (tester11 nit: the report counted it)."""
+    """Teams linked, created, left unmanaged, and team members added and removed. ``unmanaged``: the active teams no
+    group maps to (the ``teams.unmanaged`` item's); an archived team, which the plan leaves as it is (show: "archived
+    team, no action"), is not one (tester11 nit: the report counted it). ``member_additions``: the memberships the
+    pushes add, the team rows' ``members_added`` summed (a created team's members too; tester20 finding 2);
+    ``member_removals``: the ``teams.remove_member`` actions."""
 
     linked: int
     created: int
     unmanaged: int
+    member_additions: int
     member_removals: int
 
 
@@ -1795,7 +1798,7 @@ class Fingerprints(dict[str, Fingerprint]):
         return {k.removeprefix("member:"): v.state for k, v in self.items() if isinstance(v, MemberFingerprint)}
 
 
-PLAN_FORMAT_VERSION = 13
+PLAN_FORMAT_VERSION = 14
 """The plan file's shape. Raised whenever that shape changes (a field added, removed or retyped in a plan or in
 its ``policy.resolved``; tests/test_plan_schema.py pins the schema of each version, so a change without a new
 version fails there). 1: every plan written before 2026-12-06 21:30 UTC (its later shapes were not told apart:
@@ -1808,7 +1811,9 @@ finding 7); 8: ``policy.resolved.preflight.idp_users_include_deactivated``; 9: t
 ``invitation_pending``, ``summary.outcomes.lockouts.invitation_pending`` and
 ``policy.resolved.guests.confirm_pending_invitations`` (tester17 finding 9); 11:
 ``policy.resolved.account_types.acknowledged_admin_upgrades`` and ``ItemEvidence.groupMapKeys`` (tester18 finding 5);
-12: ``policy.resolved.scope.individual_assignments`` (tester18 finding 7)."""
+12: ``policy.resolved.scope.individual_assignments`` (tester18 finding 7); 13:
+``policy.resolved.guards.thresholds.team_growth``; 14: ``policy.resolved.guards.thresholds.upgrades`` and
+``creates``, ``summary.teams.member_additions`` (tester20 finding 2)."""
 
 
 class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -1852,7 +1857,7 @@ class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     tool_version: str
     created_at: str
     digest: str
-    format_version: Literal[13] = PLAN_FORMAT_VERSION
+    format_version: Literal[14] = PLAN_FORMAT_VERSION
 
     @property
     def blocking_items(self) -> tuple[ReviewItem, ...]:

@@ -423,7 +423,7 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     outcome.review_items.extend(repeated_people.same_person_items(policy, directory, people))
     team_rows = rows_with_final_actions(team_rows, actions, joining)
     guard_results, guard_items = guards.evaluate(policy, directory, actions, linked_idp_ids(people, protected),
-                                                 standings, team_rows)
+                                                 standings, team_rows, people, types)
     return Decisions(people, types, unmatched_decisions, team_rows, guard_results, actions,
                      outcome.review_items + guard_items)
 
@@ -1162,6 +1162,7 @@ def build_summary(directory: Directory, decided: Decisions, actions: list[Action
     status = {s.value: n for s, n in Counter(map(attrgetter("status"), decided.people)).items()}
     kept = sum(d.decision == "keep" for d in decided.unmatched)
     team_rows = decided.team_rows
+    additions = sum(r.members_added for r in team_rows)
     account_types = outcomes.account_type_counts(per_kind[ActionKind.SCIM_SET_ACCOUNT_TYPE.value], changes,
                                                   type_actions)
     reviews = ReviewCounts(
@@ -1175,7 +1176,7 @@ def build_summary(directory: Directory, decided: Decisions, actions: list[Action
         changes=bool(actions),
         guards=list(decided.guards),
         text=summary_text(per_kind, account_types, reviews,
-                          scim_reactivations(of_kind.get(ActionKind.SCIM_LINK_USER, ()))),
+                          scim_reactivations(of_kind.get(ActionKind.SCIM_LINK_USER, ())), additions),
         outcomes=outcomes.outcome_counts(people),
         account_types=account_types,
         seats=seats,
@@ -1185,6 +1186,7 @@ def build_summary(directory: Directory, decided: Decisions, actions: list[Action
             linked=sum(r.mode == "link" for r in team_rows),
             created=sum(r.mode == "create" for r in team_rows),
             unmanaged=sum(r.mode == "unmanaged" and not r.is_archived for r in team_rows),
+            member_additions=additions,
             member_removals=per_kind[ActionKind.TEAMS_REMOVE_MEMBER.value],
         ),
         review_items=reviews,
@@ -1280,13 +1282,16 @@ def scim_reactivations(actions: list[Action]) -> int:
     return sum(1 for a in actions if isinstance(a, ScimLinkUser) and a.before.active is False)
 
 
-def summary_text(k: dict[str, int], at: AccountTypeCounts, r: ReviewCounts, through_scim: int = 0) -> str:
+def summary_text(k: dict[str, int], at: AccountTypeCounts, r: ReviewCounts, through_scim: int = 0,
+                 additions: int = 0) -> str:
     """``"Plan: 112 link, 9 create, 14 account-type changes (3 downgrades), 6 guests disabled, 11
-    deactivations, 4 teams linked, 2 created, 17 member removals; 5 review items (3 blocking)"``
+    deactivations, 4 teams linked, 2 created, 40 member additions, 17 member removals; 5 review items (3 blocking)"``
     (nouns agree with their counts: ``1 reactivation``, ``1 guest converted``; custom-type
     replacements follow the downgrades when there are any: ``(3 downgrades, 2 custom-type replacements)``),
     from the summary's counts: ``k`` per action kind, ``at`` of account types, ``r`` of review items,
-    ``through_scim`` the reactivations a link makes (:func:`scim_reactivations`). Deactivations count both
+    ``through_scim`` the reactivations a link makes (:func:`scim_reactivations`), ``additions`` the team
+    memberships the pushes add (``summary.teams.member_additions``: the team rows' ``members_added``; tester20
+    finding 2: a team grew 5 -> 153 while the line counted only removals). Deactivations count both
     ways a member is deactivated: ``members.deactivate`` (REST, a pre-SCIM member) and
     ``scim.deactivate_user`` (a member SCIM manages), as ``show`` and the deactivation guard count them."""
     parts = [f"{k['scim.link_user']} link", f"{k['scim.create_user']} create"]
@@ -1306,6 +1311,7 @@ def summary_text(k: dict[str, int], at: AccountTypeCounts, r: ReviewCounts, thro
     parts.append(_n(deactivations, "deactivation", "deactivations"))
     parts.append(_n(k["scim.link_group"], "team linked", "teams linked"))
     parts.append(f"{k['scim.create_group']} created")
+    parts.append(_n(additions, "member addition", "member additions"))
     parts.append(_n(k["teams.remove_member"], "member removal", "member removals"))
     return f"Plan: {', '.join(parts)}; {_n(r.total, 'review item', 'review items')} ({r.blocking} blocking)"
 

@@ -768,7 +768,17 @@ class Threshold(_Model):
         return self
 
 
-class TeamGrowth(_Model):
+class Growth(_Model):
+    """A limit on growth (``guards.thresholds.team_growth``, ``upgrades``, ``creates``): more than ``count`` AND more
+    than ``percent`` of the category's base blocks the plan, so a few in a small organization or a team, or a modest
+    share of a large one, pass (tester20 finding 2: growth had no guard while shrinking had four). ``percent`` may
+    pass 100 where its base can be outgrown (a team, the organization). Each key has its own defaults (a subclass)."""
+
+    count: int = Field(ge=0)
+    percent: float = Field(ge=0)
+
+
+class TeamGrowth(Growth):
     """The growth of one existing team a push may bring (``guards.thresholds.team_growth``): a team linked to an IdP
     group that gains more than ``count`` members AND more than ``percent`` of its current members (over 100: the
     team more than doubles) blocks the plan. Both, so that onboarding two people into a team of five, or twenty into
@@ -776,7 +786,31 @@ class TeamGrowth(_Model):
     or another group's members saved as the group's answer, gives a private team's documents to everyone)."""
 
     count: int = Field(default=10, ge=0)
-    percent: float = Field(default=100, ge=0)
+    percent: float = Field(default=100.0, ge=0)
+
+
+class Upgrades(Growth):
+    """Account-type upgrades (``guards.thresholds.upgrades``): more than ``count`` ``scim.set_account_type`` changes
+    to a higher-ranked type (:func:`planner.rules.account_types.classify`: a dearer seat, more rights) AND more than
+    ``percent`` of the active linked members blocks the plan (tester20 finding 2: Sigma-Build's answer replaced by
+    every active user's made 104 upgrades, 83.2% of the 125 linked, with 0 blocking, while 10% of downgrades
+    blocks). Default 10 and 10%, the downgrades' share: the sample policies upgrade 4 of 125 (3.2%), bench/generate.py's
+    organization of 10,000 579 of 9,171 (6.3%)."""
+
+    count: int = Field(default=10, ge=0)
+    percent: float = Field(default=10.0, ge=0, le=100)
+
+
+class Creates(Growth):
+    """Created accounts (``guards.thresholds.creates``): more than ``count`` ``scim.create_user`` AND more than
+    ``percent`` of the active Sigma people blocks the plan. Default 50 and 100 (the organization more than doubles:
+    a scope slip such as ``scope.groups`` naming an all-staff group), not tighter: a first migration creates many
+    (the sample 13 for 140 active people, 9.3%; bench/generate.py's organization of 10,000 1,431 for 9,750, 14.7%),
+    so a default that caught tester20 finding 2's 18 extra creates (31 for 140, 22.1%) would block ordinary
+    migrations; that repro's harm is caught where it lands (``team_growth``, ``upgrades``). docs/policy.md "guards"."""
+
+    count: int = Field(default=50, ge=0)
+    percent: float = Field(default=100.0, ge=0)
 
 
 class Thresholds(_Model):
@@ -784,7 +818,8 @@ class Thresholds(_Model):
 
     Percent bases: deactivations, guest_disables and downgrades are a share of
     active Sigma people; team_member_removals of current team memberships.
-    ``team_growth`` is judged per linked team (:class:`TeamGrowth`).
+    ``team_growth`` is judged per linked team (:class:`TeamGrowth`); ``upgrades`` of the active linked members
+    (:class:`Upgrades`); ``creates`` of active Sigma people (:class:`Creates`).
     """
 
     deactivations: Threshold | None = Field(default_factory=lambda: Threshold(percent=10))
@@ -792,6 +827,8 @@ class Thresholds(_Model):
     team_member_removals: Threshold | None = Field(default_factory=lambda: Threshold(percent=25))
     downgrades: Threshold | None = Field(default_factory=lambda: Threshold(percent=10))
     team_growth: TeamGrowth | None = Field(default_factory=TeamGrowth)
+    upgrades: Upgrades | None = Field(default_factory=Upgrades)
+    creates: Creates | None = Field(default_factory=Creates)
 
     @model_validator(mode="before")
     @classmethod

@@ -47,8 +47,14 @@ def pulled(tmp_path_factory) -> Path:
     return out
 
 
-def plan(capsys, tmp_path: Path, idp: Path):
-    (tmp_path / "policy.yaml").write_text(POLICY, encoding="utf-8")
+CREATES_ACCEPTED = POLICY.replace("thresholds: {deactivations: null, team_member_removals: null}",
+                                  "thresholds: {deactivations: null, team_member_removals: null, creates: null}")
+"""The tests' policy accepting the 197 creates of the pull (guards.thresholds.creates: a Sigma of seven active people
+more than doubles), which these tests are not about."""
+
+
+def plan(capsys, tmp_path: Path, idp: Path, policy: str = CREATES_ACCEPTED):
+    (tmp_path / "policy.yaml").write_text(policy, encoding="utf-8")
     out = tmp_path / "plan.json"
     code, _, err = run_cli(capsys, "plan", "--sigma", str(SIGMA), "--idp", str(idp), "--policy",
                        str(tmp_path / "policy.yaml"), "--out", str(out), "--detailed-exitcode")
@@ -86,6 +92,15 @@ def test_a_200_user_pull_plans_without_truncation_items(capsys, tmp_path, pulled
         "scim.create_user": 197, "scim.link_user": 3, "teams.remove_member": 2, "members.deactivate": 2,
         "scim.link_group": 1, "scim.set_group_members": 1, "members.disable_guest": 1}
     assert [(i.code, i.blocking) for i in result.review_items] == [("teams.unmanaged", False)]
+    # the creates guard's default asks about 197 accounts for a Sigma of seven active people (the robot left out),
+    # and nothing else does
+    code, _, result = plan(capsys, tmp_path, pulled, POLICY)
+    assert code == 3 and [i.id for i in result.review_items if i.blocking] == ["guards.threshold.creates:plan"]
+    (item,) = [i for i in result.review_items if i.blocking]
+    assert item.message == (
+        "creates: 197 for 7 active Sigma people (2814.3%): more than 50 and more than 100% (guards.thresholds.creates): "
+        "scope.groups names no group, so every active IdP user is in scope: should scope.groups name the groups of the "
+        "people who use Sigma?")
 
 
 def test_the_same_users_file_without_the_manifest_is_truncated_as_today(capsys, tmp_path, pulled):

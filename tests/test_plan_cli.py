@@ -63,7 +63,7 @@ def test_plan_command_writes_the_plan_and_exits_2_for_changes(capsys, tmp_path):
     assert out.splitlines()[0].startswith("Plan: 126 link, 13 create, 6 email changes, 1 reactivation, "
                                           "8 account-type changes (4 downgrades), 2 guests disabled, "
                                           "1 guest converted, 10 deactivations, 11 teams linked, 2 created, "
-                                          "3 member removals;")
+                                          "23 member additions, 3 member removals;")
     assert f"Plan written to {tmp_path / 'okta.json'} (sha256:" in out
     assert "Traceback" not in err
 

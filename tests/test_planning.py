@@ -135,14 +135,15 @@ def test_summary_counts_and_text():
     assert s["total_actions"] == 10 and s["changes"] is True
     assert s["account_types"] == {"changes": 1, "upgrades": 1, "downgrades": 0, "custom_replacements": 0,
                                   "replacements": []}
-    assert s["teams"] == {"linked": 1, "created": 0, "unmanaged": 1, "member_removals": 1}
+    # Finance's push adds bob@ and new@ (group Finance and its nested Finance Contractors), and cat@ leaves
+    assert s["teams"] == {"linked": 1, "created": 0, "unmanaged": 1, "member_additions": 2, "member_removals": 1}
     assert s["review_items"]["blocking"] == 2
     assert s["review_items"]["by_code"] == {"linking.duplicate_email": 1, "linking.same_person_hint": 1,
                                             "teams.unmanaged": 1}
     assert s["people"]["held"] == 5  # m5, m6, u5 (a shared address); m4, u4 (hint)
     assert s["text"] == (
         "Plan: 3 link, 1 create, 1 account-type change (0 downgrades), 1 guest disabled, 1 deactivation, "
-        "1 team linked, 0 created, 1 member removal; 3 review items (2 blocking)"
+        "1 team linked, 0 created, 2 member additions, 1 member removal; 3 review items (2 blocking)"
     )
 
 
@@ -153,7 +154,7 @@ def test_summary_text_counts_deactivations_through_scim_too():
     account_types = AccountTypeCounts(changes=0, upgrades=0, downgrades=0, custom_replacements=0, replacements=[])
     assert summary_text(counts, account_types, ReviewCounts(total=0, blocking=0, by_code={})) == (
         "Plan: 1 link, 0 create, 0 account-type changes (0 downgrades), 0 guests disabled, 3 deactivations, "
-        "0 teams linked, 0 created, 0 member removals; 0 review items (0 blocking)"
+        "0 teams linked, 0 created, 0 member additions, 0 member removals; 0 review items (0 blocking)"
     )
 
 
@@ -163,9 +164,18 @@ def test_summary_text_matches_the_issue_example():
         "members.deactivate": 11, "scim.link_group": 4, "scim.create_group": 2, "teams.remove_member": 17,
     }
     account_types = AccountTypeCounts(changes=14, upgrades=0, downgrades=3, custom_replacements=0, replacements=[])
-    assert summary_text(counts, account_types, ReviewCounts(total=5, blocking=3, by_code={})) == (
+    assert summary_text(counts, account_types, ReviewCounts(total=5, blocking=3, by_code={}), additions=40) == (
         "Plan: 112 link, 9 create, 14 account-type changes (3 downgrades), 6 guests disabled, 11 deactivations, "
-        "4 teams linked, 2 created, 17 member removals; 5 review items (3 blocking)"
+        "4 teams linked, 2 created, 40 member additions, 17 member removals; 5 review items (3 blocking)"
+    )
+
+
+def test_summary_text_says_one_member_addition():
+    counts = {k.value: 0 for k in ActionKind} | {"scim.link_group": 1}
+    account_types = AccountTypeCounts(changes=0, upgrades=0, downgrades=0, custom_replacements=0, replacements=[])
+    assert summary_text(counts, account_types, ReviewCounts(total=0, blocking=0, by_code={}), additions=1) == (
+        "Plan: 0 link, 0 create, 0 account-type changes (0 downgrades), 0 guests disabled, 0 deactivations, "
+        "1 team linked, 0 created, 1 member addition, 0 member removals; 0 review items (0 blocking)"
     )
 
 

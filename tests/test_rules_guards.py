@@ -18,6 +18,15 @@ def blocking_codes(p):
     return sorted(r.code for r in p.review_items if r.blocking)
 
 
+def failed_item(p, name, detail):
+    """The one blocking ``guards.<name>`` item of ``p``, after checking that guard ``name`` failed with ``detail``
+    and that the item says it."""
+    assert guard(p, name) == {"name": name, "ok": False, "detail": detail}
+    (item,) = [r for r in p.review_items if r.code == f"guards.{name}"]
+    assert (item.id, item.blocking, item.message) == (f"guards.{name}:plan", True, detail)
+    return item
+
+
 def people(n, prefix="p", member_type="View"):
     return [member(f"{prefix}{i}", f"{prefix}{i}@example.com", member_type=member_type) for i in range(n)]
 
@@ -28,7 +37,8 @@ def test_all_guards_pass_on_a_quiet_plan():
         ("scim_setup_admin", True), ("api_credential_owner", True), ("scheduler_robot", True),
         ("last_admin", True), ("document_owner", True), ("threshold.deactivations", True),
         ("threshold.guest_disables", True), ("threshold.team_member_removals", True),
-        ("threshold.downgrades", True), ("threshold.team_growth", True), ("idp_export", True),
+        ("threshold.downgrades", True), ("threshold.team_growth", True), ("threshold.upgrades", True),
+        ("threshold.creates", True), ("idp_export", True),
     ]
 
 
@@ -97,9 +107,7 @@ def test_a_team_that_more_than_doubles_by_more_than_ten_members_blocks_the_plan(
               "(guards.thresholds.team_growth): 'Finance' (group 'Finance') 5 -> 20 (+15): does the IdP group now "
               "hold far more people than it should (a group rule gone wrong, another group's members saved as its "
               "answer)?")
-    assert guard(p, "threshold.team_growth") == {"name": "threshold.team_growth", "ok": False, "detail": detail}
-    (item,) = [r for r in p.review_items if r.code == "guards.threshold.team_growth"]
-    assert (item.id, item.blocking, item.message) == ("guards.threshold.team_growth:plan", True, detail)
+    item = failed_item(p, "threshold.team_growth", detail)
     assert yaml.safe_load(item.resolution) == {"guards": {"thresholds": {"team_growth": {"count": 15}}}}
     # its snippet settles it; the push itself was planned all along
     settled = growing_team(5, 20, "guards:\n  thresholds:\n    team_growth: {count: 15}\n")
@@ -118,6 +126,115 @@ def test_team_growth_null_turns_the_check_off():
     p = growing_team(5, 20, "guards:\n  thresholds:\n    team_growth: null\n")
     assert guard(p, "threshold.team_growth") == {"name": "threshold.team_growth", "ok": True,
                                                  "detail": "team_growth: no limit"}
+
+
+GROUP_QUESTION = ("does the IdP group now hold far more people than it should (a group rule gone wrong, another "
+                  "group's members saved as its answer)?")
+
+
+def upgrading(size: int, upgraded: int, extra: str = ""):
+    """``size`` active linked members: root (the protected admin) and ``size - 1`` View members linked to their IdP
+    users, the first ``upgraded`` of them in group Sigma-Build, which ``account_types.group_map`` maps to Build:
+    ``upgraded`` upgrades."""
+    members = people(size - 1)
+    users = [user(f"u{i}", f"p{i}@example.com") for i in range(size - 1)]
+    snap = snapshot(members, users, groups=[group("gB", "Sigma-Build", [f"u{i}" for i in range(upgraded)])],
+                    account_types=["Admin", "Build", "View"])
+    return plan(snap, "account_types:\n  group_map: {Sigma-Build: Build}\n" + extra)
+
+
+def test_upgrades_past_ten_and_ten_percent_of_the_linked_members_block_the_plan():
+    """tester20 finding 2: Sigma-Build's answer replaced by every active user's upgraded 104 of 125 linked members
+    with 0 blocking items, while a 10% downgrade blocks; now more than 10 upgrades AND more than 10% of the active
+    linked members block, naming the transitions and the groups giving the type."""
+    p = upgrading(20, 12)
+    detail = ("upgrades: 12 of 20 active linked members (60.0%) move to a higher account type: more than 10 and more "
+              "than 10% (guards.thresholds.upgrades): View -> Build (12); given by group 'Sigma-Build' (12): "
+              + GROUP_QUESTION)
+    assert failed_item(p, "threshold.upgrades", detail).resolution == (
+        "# only if these people really move to a dearer account type:\n"
+        "guards:\n  thresholds:\n    upgrades:\n      count: 12\n"
+        "# or:\n# guards:\n#   thresholds:\n#     upgrades: null\n")
+    assert len([a for a in p.actions if a.kind.value == "scim.set_account_type"]) == 12  # planned all along
+    for settle in ("guards:\n  thresholds:\n    upgrades: {count: 12}\n",
+                   "guards:\n  thresholds:\n    upgrades: null\n"):
+        settled = upgrading(20, 12, settle)
+        assert guard(settled, "threshold.upgrades")["ok"] is True
+        assert "guards.threshold.upgrades" not in blocking_codes(settled)
+    assert guard(upgrading(20, 12, "guards:\n  thresholds:\n    upgrades: null\n"), "threshold.upgrades") == {
+        "name": "threshold.upgrades", "ok": True,
+        "detail": "upgrades: 12 of 20 active linked members (60.0%) move to a higher account type; no limit"}
+
+
+def test_upgrades_no_group_gives_are_named_by_their_source():
+    """Upgrades of account_types.overrides entries: no IdP group to ask about, so the item names the key."""
+    overrides = "".join(f"    p{i}@example.com: Build\n" for i in range(12))
+    p = upgrading(20, 0, f"  overrides:\n{overrides}")
+    assert guard(p, "threshold.upgrades")["detail"] == (
+        "upgrades: 12 of 20 active linked members (60.0%) move to a higher account type: more than 10 and more than "
+        "10% (guards.thresholds.upgrades): View -> Build (12); by account_types.overrides (12): is each of these "
+        "dearer seats intended?")
+
+
+@pytest.mark.parametrize("size, upgraded", [(100, 3), (20, 10), (200, 20)])
+def test_ordinary_upgrades_pass(size, upgraded):
+    """Three upgrades in an organization of 100 (neither limit passed), ten of twenty (not more than 10), twenty of
+    two hundred (10%, not more): no item."""
+    share = f"{100 * upgraded / size:.1f}"
+    assert guard(upgrading(size, upgraded), "threshold.upgrades") == {
+        "name": "threshold.upgrades", "ok": True,
+        "detail": f"upgrades: {upgraded} of {size} active linked members ({share}%) move to a higher account type; "
+                  "blocks past 10 and 10%"}
+    assert "guards.threshold.upgrades" not in blocking_codes(upgrading(size, upgraded))
+
+
+def creating(size: int, new: int, extra: str = ""):
+    """``size`` members linked to their IdP users, and ``new`` IdP users no member matches: ``new`` creates for
+    ``size + 1`` active Sigma people (root, the protected admin, is one); every user is in group Everyone."""
+    users = [user(f"u{i}", f"p{i}@example.com") for i in range(size)]
+    users += [user(f"n{i}", f"new{i}@example.com") for i in range(new)]
+    snap = snapshot(people(size), users, groups=[group("gE", "Everyone", [u.id for u in users])])
+    return plan(snap, extra)
+
+
+def test_creates_past_fifty_that_more_than_double_the_organization_block_the_plan():
+    """The default creates guard: more than 50 accounts created AND more than the active Sigma people (the
+    organization more than doubles: a scope slip), naming the scope groups that bring them in."""
+    p = creating(10, 60, "scope:\n  groups: [Everyone]\n")
+    detail = ("creates: 60 for 11 active Sigma people (545.5%): more than 50 and more than 100% "
+              "(guards.thresholds.creates): in scope through group 'Everyone' (60): does a scope group hold far more "
+              "people than use Sigma (an all-staff group named by mistake, a group rule gone wrong, another group's "
+              "members saved as its answer)?")
+    assert failed_item(p, "threshold.creates", detail).resolution == (
+        "# only if this many accounts are really to be created:\n"
+        "guards:\n  thresholds:\n    creates:\n      count: 60\n"
+        "# or:\n# guards:\n#   thresholds:\n#     creates: null\n")
+    settled = creating(10, 60, "scope:\n  groups: [Everyone]\nguards:\n  thresholds:\n    creates: {count: 60}\n")
+    assert guard(settled, "threshold.creates")["ok"] is True
+    assert "guards.threshold.creates" not in blocking_codes(settled)
+    # no scope.groups: every active IdP user is in scope, which the item says
+    assert guard(creating(10, 60), "threshold.creates")["detail"] == (
+        "creates: 60 for 11 active Sigma people (545.5%): more than 50 and more than 100% (guards.thresholds.creates): "
+        "scope.groups names no group, so every active IdP user is in scope: should scope.groups name the groups of "
+        "the people who use Sigma?")
+
+
+def test_a_first_migrations_creates_pass_by_default_and_a_tighter_limit_blocks_them():
+    """13 creates for 140 active people (the sample's first migration, 9.3%) pass the default; the key, once set
+    tighter, blocks them (guards.thresholds.creates exists for the admin who wants it)."""
+    p = creating(139, 13)
+    assert guard(p, "threshold.creates") == {
+        "name": "threshold.creates", "ok": True,
+        "detail": "creates: 13 for 140 active Sigma people (9.3%); blocks past 50 and 100%"}
+    tight = creating(139, 13, "guards:\n  thresholds:\n    creates: {count: 10, percent: 5}\n")
+    assert guard(tight, "threshold.creates") == {
+        "name": "threshold.creates", "ok": False,
+        "detail": "creates: 13 for 140 active Sigma people (9.3%): more than 10 and more than 5% "
+                  "(guards.thresholds.creates): scope.groups names no group, so every active IdP user is in scope: "
+                  "should scope.groups name the groups of the people who use Sigma?"}
+    assert "guards.threshold.creates" in blocking_codes(tight)
+    assert guard(creating(139, 13, "guards:\n  thresholds:\n    creates: null\n"), "threshold.creates") == {
+        "name": "threshold.creates", "ok": True, "detail": "creates: 13 for 140 active Sigma people (9.3%); no limit"}
 
 
 def test_protected_admin_keeps_admin_and_the_idp_must_change_too():

@@ -18,10 +18,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:9950ed6ae53cfb6a832fef8a81b735979fb33655b6b1392df29940b4a987bfe4",
-    "okta-reviewed": "sha256:44912eefc5d0a945f5b1badd3e9155700e3f63d543f317de345deedbf8c4ffa5",
-    "entra": "sha256:255bc9a387ae549b0bc3fb50569b7c93a5ef93174740967bf7ae9759aac6bd5f",
-    "entra-reviewed": "sha256:96e0c6b207a65a0426441ceb4ada07d8d7519dc15d8c225b53df3a2e0db00750",
+    "okta": "sha256:d0bcac2e8df84c635973f81c9359eeef8a078e047ebb5a38683a0fc9cca8c660",
+    "okta-reviewed": "sha256:e6043fd27cc8c2900811a904aab186b50e9413eeaeae3259bd0bddbb47013132",
+    "entra": "sha256:1b7f5ce86fd74366205cece5fea69c1c26b42ac62d14b05619eb8bafbc3cb961",
+    "entra-reviewed": "sha256:7d767c2e0a8bb947d4c7150faf71d8efce2a734d3007d99a8ff929a6655837ce",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""

@@ -15,6 +15,8 @@
   plan does not deactivate (documents are never handed to a departing account).
 - ``threshold.<category>``: deactivations, guest_disables,
   team_member_removals, downgrades within ``guards.thresholds``.
+- ``threshold.team_growth`` / ``threshold.upgrades`` / ``threshold.creates``: growth, more than a count AND more than
+  a percent blocks (:class:`~planner.policy.Growth`; tester20 finding 2).
 - ``idp_export``: the IdP export holds at least ``min_idp_users`` active
   in-scope users and has not shrunk by more than ``max_shrink_percent``
   against the active Sigma people (an export filtered by mistake).
@@ -28,8 +30,9 @@ when it fails, its blocking review item. :func:`evaluate` runs them all in the s
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
-from typing import Collection, Mapping, Sequence
+from typing import Collection, Iterable, Mapping, Sequence
 
 from ..directory import PROTECTED_MOVE, Directory, Person, PersonStatus
 from ..model import (
@@ -38,8 +41,9 @@ from ..model import (
 )
 from ..outcomes import LEAVING_KINDS, LOCKOUT_LABELS, lockout
 from ..payloads import ScimSetAccountType, target_addresses, target_member_id
-from ..policy import Policy, TeamGrowth, Threshold
+from ..policy import Creates, Growth, Policy, TeamGrowth, Threshold, Upgrades
 from . import make_review, yaml_snippet
+from .account_types import TypeDecision
 from .unmatched import SecondAccount, provisioning_admin, second_accounts, why_unmatched
 
 DEACTIVATING = (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST)
@@ -137,14 +141,17 @@ def passed(name: str, detail: str) -> GuardVerdict:
 
 
 def evaluate(policy: Policy, directory: Directory, actions: Sequence[Action], idp_ids: Mapping[str, str | None],
-             standings: Mapping[str, str] | None = None, teams: Sequence[TeamRow] = ()
+             standings: Mapping[str, str] | None = None, teams: Sequence[TeamRow] = (),
+             people_records: Sequence[Person] = (), types: Sequence[TypeDecision] = ()
              ) -> tuple[list[GuardResult], list[ReviewItem]]:
     """Run every guard over the plan's ``actions``; returns ``(results, review_items)`` in the
     summary's order (protected people, scheduler robot, last admin, document owner, thresholds,
-    team growth, IdP export). ``idp_ids``: memberId -> the IdP id linking joined to them (``None``: no IdP
-    identity), for the protected people at least; ``standings``: memberId -> :func:`idp_standing` of the
-    protected people (:func:`protected_standings`); ``teams``: the plan's team rows, with their final
-    counts (:func:`team_growth_guard`). Pure."""
+    team growth, upgrades, creates, IdP export). ``idp_ids``: memberId -> the IdP id linking joined to them
+    (``None``: no IdP identity), for the protected people at least; ``standings``: memberId -> :func:`idp_standing`
+    of the protected people (:func:`protected_standings`); ``teams``: the plan's team rows, with their final
+    counts (:func:`team_growth_guard`); ``people_records``: every person's final record (:func:`linked_members`,
+    the base of :func:`upgrades_guard`); ``types``: the account-type decisions (the groups giving each type,
+    :func:`upgrades_guard`). Pure."""
     planned = planned_actions(actions, directory.protected_members(policy))
     verdicts = [owner_guard(key, why, policy, directory, planned, idp_ids, standings or {})
                 for key, why in OWNER_ROLES]
@@ -153,7 +160,10 @@ def evaluate(policy: Policy, directory: Directory, actions: Sequence[Action], id
     people = active_people(directory)
     verdicts += [threshold_guard(c, getattr(policy.guards.thresholds, c), people, directory, planned)
                  for c in THRESHOLD_CATEGORIES]
-    verdicts.append(team_growth_guard(policy.guards.thresholds.team_growth, teams))
+    limits = policy.guards.thresholds
+    verdicts.append(team_growth_guard(limits.team_growth, teams))
+    verdicts.append(upgrades_guard(limits.upgrades, planned, linked_members(people_records), types))
+    verdicts.append(creates_guard(limits.creates, planned, people, policy, directory))
     verdicts.append(idp_export_guard(policy, directory, people))
     return [v.result for v in verdicts], [v.item for v in verdicts if v.item is not None]
 
@@ -551,6 +561,43 @@ def threshold_guard(category: str, limit: Threshold | None, people: int, directo
                                notes=["only if this many is really intended:"]))
 
 
+GROUP_QUESTION = ("does the IdP group now hold far more people than it should (a group rule gone wrong, another "
+                  "group's members saved as its answer)?")
+"""What a growth guard asks when an IdP group's answer brings the growth (tester20 finding 2)."""
+
+SHOWN = 3
+"""How many transitions or groups an upgrades or creates item names, the largest first."""
+
+
+def exceeds(limit: Growth, count: int, base: int) -> bool:
+    """Whether ``count`` (of ``base``) is more than ``limit.count`` AND more than ``limit.percent`` of ``base``
+    (:class:`~planner.policy.Growth`; a base of 0: any count past ``limit.count`` is)."""
+    return count > limit.count and count * 100 > limit.percent * base
+
+
+def share_words(count: int, base: int, limit: Growth | None) -> str:
+    """``" (82.5%)"``: ``count`` as a share of ``base`` as a growth guard says it (:func:`share_text`), ``""`` when
+    ``base`` is 0."""
+    if not base:
+        return ""
+    return f" ({share_text(100.0 * count / base, limit.percent if limit else None)}%)"
+
+
+def largest(counts: Counter[str], words: str = "{}") -> str:
+    """``"'Sigma-Build' (104), 'Sigma-Admins' (3) and 2 more"``: the :data:`SHOWN` largest of ``counts``, the
+    largest first (ties by name), each key formatted by ``words``."""
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    shown = ", ".join(f"{words.format(k)} ({n})" for k, n in ranked[:SHOWN])
+    return shown + (f" and {len(ranked) - SHOWN} more" if len(ranked) > SHOWN else "")
+
+
+def growth_resolution(key: str, count: int, why: str) -> str:
+    """The snippet of a failed growth guard: ``guards.thresholds.<key>.count`` raised to ``count`` (both limits must
+    be passed, so that suffices), or ``null`` to turn the check off."""
+    return yaml_snippet({"guards": {"thresholds": {key: {"count": count}}}},
+                        {"guards": {"thresholds": {key: None}}}, notes=[f"only if {why}:"])
+
+
 def team_growth_guard(limit: TeamGrowth | None, teams: Sequence[TeamRow]) -> GuardVerdict:
     """``threshold.team_growth``: no team linked to an IdP group (``mode`` ``link``: an existing team) gains more
     than ``limit.count`` members and more than ``limit.percent`` of its current members (:class:`~planner.policy.
@@ -562,8 +609,7 @@ def team_growth_guard(limit: TeamGrowth | None, teams: Sequence[TeamRow]) -> Gua
     if limit is None:
         return passed(name, "team_growth: no limit")
     rule = f"more than {limit.count} members and more than {limit.percent:g}% of the team's members"
-    over = sorted((t for t in teams if t.mode == "link" and t.members_added > limit.count
-                   and t.members_added * 100 > limit.percent * t.members_before),
+    over = sorted((t for t in teams if t.mode == "link" and exceeds(limit, t.members_added, t.members_before)),
                   key=lambda t: (-t.members_added, t.name))
     if not over:
         return passed(name, f"team_growth: no linked team gains {rule}")
@@ -571,10 +617,104 @@ def team_growth_guard(limit: TeamGrowth | None, teams: Sequence[TeamRow]) -> Gua
                       f"(+{t.members_added})" for t in over[:5])
     more = f"; and {len(over) - 5} more" if len(over) > 5 else ""
     return failed(name, f"team_growth: {len(over)} linked team(s) gain {rule} (guards.thresholds.team_growth): "
-                        f"{shown}{more}: does the IdP group now hold far more people than it should (a group rule "
-                        "gone wrong, another group's members saved as its answer)?",
+                        f"{shown}{more}: {GROUP_QUESTION}",
                   yaml_snippet({"guards": {"thresholds": {"team_growth": {"count": over[0].members_added}}}},
                                notes=["only if these teams really gain this many members:"]))
+
+
+def linked_members(people: Iterable[Person]) -> int:
+    """The active linked members of ``people`` (every person's final record): an active member linked to an IdP user
+    (``link``, or a guest converted): the base of :func:`upgrades_guard`, whose upgrades only a linked member gets."""
+    return sum(1 for p in people if p.member is not None and p.member.is_active and p.idp_user is not None
+               and (p.status is PersonStatus.LINK or p.converted))
+
+
+TYPE_SOURCE_WORDS = {"overrides": "account_types.overrides", "default": "account_types.default",
+                     "idp_user_type": "the IdP's userType", "scim_state": "Sigma's SCIM state",
+                     "keep": "account_types.default: keep"}
+"""How an upgrades item names what gave a type no group gives (:attr:`TypeDecision.source`)."""
+
+
+def upgrades_guard(limit: Upgrades | None, planned: PlannedActions, linked: int, types: Sequence[TypeDecision]
+                   ) -> GuardVerdict:
+    """``threshold.upgrades``: no more than ``limit.count`` or no more than ``limit.percent`` of the ``linked`` active
+    linked members (:func:`linked_members`) get a ``scim.set_account_type`` upgrade (``evidence.change``
+    ``upgrade``: a higher-ranked type, :func:`planner.rules.account_types.classify`: a dearer seat, more rights;
+    :class:`~planner.policy.Upgrades`; ``None``: off). Failing names the :data:`SHOWN` most common transitions and
+    the groups giving the new type (``types``' :attr:`TypeDecision.type_groups`; a type no group gives by its
+    source: ``account_types.overrides``), and its snippet raises ``count`` to the upgrades counted (tester20
+    finding 2: Sigma-Build's answer replaced by every active user's made 104 upgrades of 125 linked, 0 blocking)."""
+    name = "threshold.upgrades"
+    ups = [a for a in planned.of_kind(ActionKind.SCIM_SET_ACCOUNT_TYPE) if a.evidence.change == "upgrade"]
+    text = (f"upgrades: {len(ups)} of {linked} active linked members{share_words(len(ups), linked, limit)} "
+            "move to a higher account type")
+    if limit is None:
+        return passed(name, text + "; no limit")
+    rule = f"more than {limit.count} and more than {limit.percent:g}%"
+    if not exceeds(limit, len(ups), linked):
+        return passed(name, f"{text}; blocks past {limit.count} and {limit.percent:g}%")
+    giving = {d.member_id: d.type_groups for d in types if d.member_id is not None}
+    moves: Counter[str] = Counter(f"{a.before.member_type} -> {a.after.user_type}" for a in ups)
+    groups: Counter[str] = Counter()
+    others: Counter[str] = Counter()
+    for a in ups:
+        given = giving.get(a.target.member_id, ())
+        groups.update(given)
+        if not given:
+            source = a.evidence.source if isinstance(a.evidence.source, str) else ""
+            others[TYPE_SOURCE_WORDS.get(source, source or "no group")] += 1
+    through = []
+    if groups:
+        through.append(f"given by group{'s' if len(groups) > 1 else ''} {largest(groups, '{!r}')}")
+    if others:
+        through.append(f"by {largest(others)}")
+    question = GROUP_QUESTION if groups else "is each of these dearer seats intended?"
+    return failed(name, f"{text}: {rule} (guards.thresholds.upgrades): {largest(moves)}; {', '.join(through)}: "
+                        f"{question}",
+                  growth_resolution("upgrades", len(ups), "these people really move to a dearer account type"))
+
+
+def scope_group_members(policy: Policy, directory: Directory) -> dict[str, frozenset[str]]:
+    """displayName -> the IdP ids the group provisions (:meth:`~planner.directory.Directory.pushed_member_ids`), of
+    each group ``scope.groups`` names (a ``re:`` pattern: every group it matches); empty when it names none."""
+    out: dict[str, frozenset[str]] = {}
+    for pattern in policy.scope.groups:
+        for gid in directory.group_ids_matching(pattern):
+            group = directory.groups[gid]
+            out[group.display_name] = out.get(group.display_name, frozenset()) | frozenset(
+                directory.pushed_member_ids(gid))
+    return out
+
+
+def creates_guard(limit: Creates | None, planned: PlannedActions, people: int, policy: Policy, directory: Directory
+                  ) -> GuardVerdict:
+    """``threshold.creates``: no more than ``limit.count`` or no more than ``limit.percent`` of the ``people`` active
+    Sigma people (:func:`active_people`) are created (``scim.create_user``; :class:`~planner.policy.Creates`;
+    ``None``: off). Failing names the :data:`SHOWN` ``scope.groups`` groups holding the most of them
+    (:func:`scope_group_members`, read only then), and its snippet raises ``count`` to the creates counted (tester20
+    finding 2: group Leadership's answer replaced by Everyone's, a group of ``scope.groups``, created 18 more
+    accounts)."""
+    name = "threshold.creates"
+    created = [a.target.idp_id for a in planned.of_kind(ActionKind.SCIM_CREATE_USER)]
+    text = f"creates: {len(created)} for {people} active Sigma people{share_words(len(created), people, limit)}"
+    if limit is None:
+        return passed(name, text + "; no limit")
+    rule = f"more than {limit.count} and more than {limit.percent:g}%"
+    if not exceeds(limit, len(created), people):
+        return passed(name, f"{text}; blocks past {limit.count} and {limit.percent:g}%")
+    if policy.scope.groups:
+        wanted = frozenset(created)
+        held = Counter({group: n for group, ids in scope_group_members(policy, directory).items()
+                        if (n := len(ids & wanted))})
+        through = (f"in scope through group{'s' if len(held) > 1 else ''} {largest(held, '{!r}')}" if held
+                   else "in scope through no scope group (assigned individually: account_types.overrides)")
+        question = ("does a scope group hold far more people than use Sigma (an all-staff group named by mistake, a "
+                    "group rule gone wrong, another group's members saved as its answer)?")
+    else:
+        through = "scope.groups names no group, so every active IdP user is in scope"
+        question = "should scope.groups name the groups of the people who use Sigma?"
+    return failed(name, f"{text}: {rule} (guards.thresholds.creates): {through}: {question}",
+                  growth_resolution("creates", len(created), "this many accounts are really to be created"))
 
 
 def idp_export_guard(policy: Policy, directory: Directory, people: int) -> GuardVerdict:
