@@ -14,7 +14,7 @@ import json
 import shutil
 from pathlib import Path
 
-from .conftest import run_cli
+from .conftest import okta_users_counts, run_cli
 
 REPO = Path(__file__).resolve().parent.parent
 GRETA_MEMBER, GRETA_OKTA = "jR368hGsY28MChDckenlesDKgZpsj", "00ufaBfQcK29VwKggTJK"
@@ -34,6 +34,7 @@ def _plan(capsys, tmp_path: Path, override: str | None, extra: tuple[str, str] =
         (okta / "group_members.json").write_text(json.dumps({
             gid: users if names[gid] == "Everyone" else [u for u in users if u["id"] != GRETA_OKTA]
             for gid, users in members.items()}))
+        okta_users_counts(okta)  # Sigma-Viewers left with 50 members, a round page size (docs/formats.md §0.9)
     text = (REPO / "policies" / "examples" / "okta.yaml").read_text(encoding="utf-8")
     line = "    marcus.webb@acme.example: Admin\n"
     assert line in text

@@ -3,7 +3,8 @@
 A saved export that still names a next page (Graph ``@odata.nextLink``, Okta
 ``Link: rel="next"``, Google ``nextPageToken``, Sigma ``nextPage``) or an Okta
 answer that ends on a full page of its endpoint without its next link (Okta 200 users, a group's 1,000 members,
-Graph's 100, Google's 200: :mod:`planner.sources.page_sizes`) is reported by the loaders
+Graph's 100, Google's 200; or one page of a round size an admin may have asked for, ``limit=25``, tester21
+finding 6: :mod:`planner.sources.page_sizes`) is reported by the loaders
 as an ``incomplete-pages`` finding (:mod:`planner.sources.envelopes`). An export shown incomplete otherwise is the same
 class: group members the users file lacks (``member-not-in-users``: the users file
 was saved without some users, who are held) and groups of the groups file without

@@ -241,12 +241,14 @@ def report_full_page(findings: Findings, path: Path | str, base: str, data: Any,
     itself for an id list). One bare array (``data`` is ``pages``' only array) may be several answers joined:
     full when its length is a whole multiple of a size, the finding at ``base``; a page object must hold
     exactly a size (at ``base``); an array of pages, its last page (the finding at that page,
-    ``$[n]``). The caller has made sure nothing names a next page or vouches for the listing.
+    ``$[n]``). An answer of one page is also cut when it holds a round size an admin may have asked for
+    (:meth:`.page_sizes.PageSizes.asked_size`, tester21 finding 6). The caller has made sure nothing names a
+    next page or vouches for the listing.
     """
     prefix, items = pages[-1]
     flat = len(pages) == 1 and data is items
     single = len(pages) == 1 and not isinstance(data, list)
-    page = sizes.full(len(items), concatenated=flat)
+    page = sizes.full(len(items), concatenated=flat, one_page=len(pages) == 1)
     if page is None:
         return False
     where = base if flat or single else f"{base}[{len(data) - 1}]"
