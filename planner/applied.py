@@ -37,6 +37,7 @@ from __future__ import annotations
 import hashlib
 import shlex
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
 
@@ -422,7 +423,7 @@ class JournalsRead:
     again for ``sigma-migrate diff OLD NEW`` (:func:`journals_read_by`): ``done`` and ``refused`` by action id (the
     first run that finished or refused it), whether OLD is one of the plans NEW was given (``old_applied``), and
     ``unread``: one line per journal NEW read that cannot be read as NEW read it (not found, or changed since: its
-    sha256 differs from the one NEW records). An action of OLD that NEW lacks is done or refused when a journal says
+    sha256 differs from the one NEW records, and only the rows finished before NEW was made are read). An action of OLD that NEW lacks is done or refused when a journal says
     so, dropped (no longer planned) only when OLD was given and every journal was read as NEW read it
     (:attr:`complete`), else unknown."""
 
@@ -448,12 +449,24 @@ def _journal_now(plan_path: str | Path, digest: str, recorded: str) -> Path:
     return found.beside or found.recorded or Path(recorded)
 
 
+def _finished_before(rows: dict[str, JournalRow], created_at: str) -> dict[str, JournalRow]:
+    """The rows of ``rows`` (a journal's, by action id) that finished before the second after ``created_at`` (a
+    plan's ``created_at``, ISO 8601 UTC cut to the second): what a journal held when that plan was made, which
+    later rows (a run of a later wave, the supersession row its apply writes) leave as they were, since a
+    journal's finished rows are never rewritten but by a resume of the same action (tester20 #6)."""
+    made = datetime.fromisoformat(created_at) + timedelta(seconds=1)
+    return {i: row for i, row in rows.items() if row.finished_at and datetime.fromisoformat(row.finished_at) < made}
+
+
 def journals_read_by(new: Plan, old: Plan, old_path: str | Path) -> JournalsRead:
     """The :class:`JournalsRead` of re-plan ``new``: each ``plan`` input of its ``inputs`` (a plan given to ``plan
     --applied``, its sha256 the plan's digest) and the ``apply.journal`` input after it (:func:`applied_runs`
     records them so) are read again, the journal of ``old`` (the plan at ``old_path``) beside it or where the state
-    index records it (:func:`_journal_now`), any other at the path ``new`` records, and only when its sha256 is the one ``new`` records: the journal as the re-plan read it,
-    never a later state of it (a wave applied since). Nothing is read for a plan made without ``--applied``.
+    index records it (:func:`_journal_now`), any other at the path ``new`` records. A journal whose sha256 is the
+    one ``new`` records is the journal as the re-plan read it; one changed since (a wave applied since, or ``new``'s
+    own apply, which writes its supersession row there: tester20 #6) is read only for the rows finished before
+    ``new`` was made (:func:`_finished_before`), and named in ``unread``. Nothing is read for a plan made without
+    ``--applied``.
 
     Raises :class:`planner.execute.errors.ApplyRefused` for a journal SQLite cannot read."""
     done: dict[str, AppliedAction] = {}
@@ -467,11 +480,15 @@ def journals_read_by(new: Plan, old: Plan, old_path: str | Path) -> JournalsRead
         is_old = plan_input.sha256 == old_sha
         path = _journal_now(old_path, old.digest, journal_input.path) if is_old else Path(journal_input.path)
         found = _sha256(path)
-        if found != journal_input.sha256:
-            why = "not found" if found is None else f"changed since (sha256 {found[:12]}, the new plan read {journal_input.sha256[:12]})"
-            unread.append(f"{path}: the journal of {plan_input.path} the new plan read with --applied: {why}")
+        if found is None:
+            unread.append(f"{path}: the journal of {plan_input.path} the new plan read with --applied: not found")
             continue
         _, runs, rows = read_journal_file(path)
+        if found != journal_input.sha256:
+            rows = _finished_before(rows, new.created_at)
+            unread.append(f"{path}: the journal of {plan_input.path} the new plan read with --applied: changed since "
+                          f"(sha256 {found[:12]}, the new plan read {journal_input.sha256[:12]}): only what its runs "
+                          f"finished before the new plan was made ({new.created_at}) is read")
         undo = bool(old.summary.undoes) if is_old else False
         for a in _done(plan_input.path, undo, rows, runs):
             done.setdefault(a.action_id, a)

@@ -16,8 +16,8 @@ Pure functions over two :class:`~planner.model.Plan` objects (read by
 
 Nothing is re-derived: the plans carry every decision; this only lines them up. What became of an action NEW
 lacks is what NEW was made from says (tester12 #9): a re-plan given OLD with ``plan --applied`` read OLD's journal
-(its ``inputs`` hold the journal's sha256), so the journals it read, read again unchanged
-(:func:`planner.applied.journals_read_by`), tell **done** (a run finished it), **refused** (Sigma refused it for good:
+(its ``inputs`` hold the journal's sha256), so the journals it read, read again (unchanged, or the rows finished
+before NEW was made: :func:`planner.applied.journals_read_by`), tell **done** (a run finished it), **refused** (Sigma refused it for good:
 the re-plan raises ``applied.refused_again`` instead) and **dropped** (no run did it, and NEW no longer plans it: a
 decision changed); without them the action is only **not in the new plan**, with no reason.
 A migration plan and an undo plan are not lined up (:func:`check_same_kind`).
@@ -106,7 +106,8 @@ class Fate(str, Enum):
     DROPPED = "dropped"
     """No run did it, and NEW no longer plans it: a decision changed."""
     NOT_IN_NEW_PLAN = "not_in_new_plan"
-    """NEW does not record why: made without ``--applied`` OLD, or a journal it read is gone or changed since."""
+    """NEW does not record why: made without ``--applied`` OLD, a journal it read is gone, or changed since and
+    holds no finished row of the action from before NEW was made."""
 
 
 FATE_WORDS = {Fate.DONE: "done", Fate.REFUSED: "refused", Fate.DROPPED: "dropped",
