@@ -122,6 +122,11 @@ def run_check(sigma_dir: str | Path, idp_paths: Sequence[str | Path], idp_format
     undated = created_listing_finding(snapshot.idp)
     if undated is not None:
         extra.append(undated)
+    from .sources.export_dates import export_dates_finding
+
+    unreadable = export_dates_finding(snapshot.idp)
+    if unreadable is not None:
+        extra.append(unreadable)
     if lacks_group_memberships(snapshot.idp):
         extra += check_policy_inputs(snapshot, policy or _policy(None), list(idp_paths))
     if extra:

@@ -1006,17 +1006,6 @@ def time_between(earlier: str | None, later: str | None) -> timedelta | None:
         return None
 
 
-def newest_record(users: Iterable[IdpUser]) -> str | None:
-    """The newest date an IdP export's ``users`` carry (ISO 8601 UTC to the second): the later of each user's
-    ``last_updated`` (Okta ``lastUpdated``, a SCIM export's ``meta.lastModified``) and ``created`` (Okta
-    ``created``, Entra ``createdDateTime``, Google Directory API ``creationTime``, SCIM ``meta.created``), so the
-    export was taken no earlier. ``None`` when the export dates no user (Google's admin console CSV and generic
-    CSVs carry no such column, docs/formats.md §4a, §5; an unreadable date dates nothing). Source: tester17
-    finding 11 (an Entra users CSV dates its users by ``createdDateTime``; read as dating none, a member made 18
-    months after its newest user was deactivated on its silence)."""
-    return max((d for u in users for d in (u.last_updated, u.created) if d), default=None)
-
-
 def scim_user_members(user: ScimUser, email_keys: Mapping[str, str], by_email: Mapping[str, list[str]]
                       ) -> list[str]:
     """The memberIds SCIM ``user`` may be (one: found): the member whose memberId is its SCIM id (the

@@ -10,15 +10,17 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from msgspec import to_builtins as wire
 
-from planner.directory import newest_record
+from planner.sources.export_dates import export_dates, newest_record
 from planner.execute.journal import read_journal
 from planner.model import IdpUser
 from planner.planfile import read_plan
@@ -113,6 +115,91 @@ def test_an_excel_created_at_is_before_the_export_only_when_every_reading_is():
     assert made_before_all("8/9/2024 18:05", [newest, "2024-09-01T00:00:00Z"]) is False  # after SCIM's set-up?
     assert made_before_all("8/9/2024 18:05", [None]) is False  # nothing to compare with
     assert made_before_all("2024-08-09T18:05:02Z", [newest]) is False  # not year-last: read as a date elsewhere
+
+
+def entra_saved_by_excel(tmp_path: Path, date_cell) -> Path:
+    """samples/acme/entra with each ``createdDateTime`` of users.csv as ``date_cell(datetime)`` writes it and
+    ``True``/``False`` as ``TRUE``/``FALSE``: the download opened in Excel (en-US) and saved as CSV (tester21 #1)."""
+    idp = tmp_path / "entra-excel"
+    shutil.copytree(REPO / "samples" / "acme" / "entra", idp)
+    rows = list(csv.reader((idp / "users.csv").read_text(encoding="utf-8-sig").splitlines()))
+    at = rows[0].index("createdDateTime")
+    for row in rows[1:]:
+        row[:] = [c.upper() if c in ("True", "False") else c for c in row]
+        if row[at]:
+            row[at] = date_cell(datetime.strptime(row[at], "%Y-%m-%dT%H:%M:%SZ"))
+    with (idp / "users.csv").open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f, lineterminator="\r\n").writerows(rows)
+    return idp
+
+
+def excel_serial(when: datetime) -> str:
+    """``when`` as Excel's 1900 date system writes a date cell formatted as a number: days since 1899-12-30."""
+    return str((when - datetime(1899, 12, 30)).days)
+
+
+def test_an_idp_export_whose_dates_a_spreadsheet_made_unreadable_holds_every_unmatched_member(capsys, tmp_path):
+    """tester21 #1: the Entra download saved again by Excel with its dates as serial numbers dates its users by
+    dates no rule reads; when it was taken cannot be told, so every member no IdP user matches (the new hire,
+    invited after the download, among them) and every guest the policy would disable is held on a blocking
+    unmatched.new_member item, and check names it (was: read as an export that dates nothing, like Google's
+    admin console CSV: the new hire deactivated, documents to the owner, 0 blocking)."""
+    idp, out = entra_saved_by_excel(tmp_path, excel_serial), tmp_path / "p.json"
+    code, _, _ = run_cli(capsys, "plan", "--sigma", str(sigma_with_new_hire(tmp_path)), "--idp", str(idp),
+                         "--policy", str(REPO / "samples" / "acme" / "policy-entra-reviewed.yaml"),
+                         "--out", str(out), "--detailed-exitcode")
+    assert code == 3
+    plan = read_plan(out)
+    held = {i.subject.member_id: i for i in plan.review_items if i.code == "unmatched.new_member"}
+    assert sorted(i.id for i in plan.review_items if i.blocking) == sorted(f"unmatched.new_member:{m}" for m in held)
+    assert len(held) == 10
+    acted = {a.target.member_id for a in plan.actions if a.kind.value in ("members.deactivate", "members.disable_guest")}
+    assert acted & set(held) == set()
+    assert held[NEW_HIRE].message == (
+        "new.person@acme.example: no IdP user matches this member, made 2026-12-06T10:00:00Z, perhaps after the IdP "
+        "export was taken, which its dates cannot tell (createdDateTime '43637' and 165 more cannot be read: saved "
+        "again by a spreadsheet?): made by hand on purpose (a service account, a contractor, a break-glass admin) or "
+        "after the export was taken, so it is not deactivated on the export's silence; decide whether to keep or "
+        "deactivate this member (if the IdP provisioned them, export the IdP again and plan again)")
+    code, stdout, _ = run_cli(capsys, "check", "--sigma", str(tmp_path / "sigma"), "--idp", str(idp))
+    assert (f"warning: {idp / 'users.csv'} [createdDateTime]: no creation date of the IdP export can be read "
+            "(createdDateTime '43637' and 165 more: saved again by a spreadsheet?): when the export was taken cannot "
+            "be told, so every member no IdP user matches is held as perhaps made after it (unmatched.new_member); "
+            "export the users again and keep the file as downloaded (unreadable-export-dates)") in stdout.splitlines()
+
+
+def test_an_idp_export_whose_dates_a_spreadsheet_wrote_year_last_is_dated_by_their_earliest_reading(capsys, tmp_path):
+    """The same download saved with its dates as Excel (en-US) shows them, ``5/29/2025 6:23``: no rule reads such a
+    date, but each one's earliest reading (whole days, any zone) still bounds when the export was taken, so only
+    the new hire is held, as with the download itself (tester21 #1)."""
+    idp, out = entra_saved_by_excel(tmp_path, lambda d: f"{d.month}/{d.day}/{d.year} {d.hour}:{d.minute:02d}"), \
+        tmp_path / "p.json"
+    code, _, _ = run_cli(capsys, "plan", "--sigma", str(sigma_with_new_hire(tmp_path)), "--idp", str(idp),
+                         "--policy", str(REPO / "samples" / "acme" / "policy-entra-reviewed.yaml"),
+                         "--out", str(out), "--detailed-exitcode")
+    assert code == 3
+    plan = read_plan(out)
+    assert [i.id for i in plan.review_items if i.blocking] == [f"unmatched.new_member:{NEW_HIRE}"]
+    [item] = [i for i in plan.review_items if i.blocking]
+    assert item.message.startswith("new.person@acme.example: no IdP user matches this member, made "
+                                   "2026-12-06T10:00:00Z, after the IdP export's newest record (2025-05-28T10:00:00Z): ")
+    code, stdout, _ = run_cli(capsys, "check", "--sigma", str(tmp_path / "sigma"), "--idp", str(idp))
+    assert "unreadable-export-dates" not in stdout
+
+
+def test_an_export_is_dated_by_its_readable_dates_then_the_earliest_reading_of_year_last_ones():
+    def user(uid: str, created: str | None = None, unreadable: str | None = None) -> IdpUser:
+        return IdpUser(uid, f"{uid}@example.com", f"{uid}@example.com", created=created, created_unreadable=unreadable,
+                       created_field="createdDateTime")
+
+    assert export_dates([user("a", "2025-05-29T06:23:25Z"), user("b", unreadable="43637")]) == (
+        "2025-05-29T06:23:25Z", ())
+    # 5/6/2026: 6 May or 5 June, whole and in any zone: from 5 May 10:00 UTC
+    assert export_dates([user("a", "2025-05-29T06:23:25Z"), user("b", unreadable="5/6/2026 9:00")]) == (
+        "2026-05-05T10:00:00Z", ())
+    assert export_dates([user("a", unreadable="43637"), user("b"), user("c", unreadable="2999-01-01T00:00:00Z")]) == (
+        None, ("createdDateTime '43637'", "createdDateTime '2999-01-01T00:00:00Z'"))
+    assert export_dates([user("a"), user("b")]) == (None, ())
 
 
 # --------------------------------------------------------------------------- 2: an export read before a run

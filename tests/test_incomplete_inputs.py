@@ -44,7 +44,7 @@ SAVED = "2025-06-02T08:00:00.000Z"
 """The day those exports were saved, as their users' last update says (Okta ``lastUpdated``, SCIM
 ``meta.lastModified``, Google ``lastLoginTime``): after every seed member (the last made 2024-06-27), as a real
 export's newest record is after the members it covers, so none reads as made after the export
-(``unmatched.new_member``, planner.directory.newest_record)."""
+(``unmatched.new_member``, planner.sources.export_dates.newest_record)."""
 
 
 def okta_user(n: int, email: str) -> dict:

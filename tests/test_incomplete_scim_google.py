@@ -130,7 +130,7 @@ def test_a_google_member_of_the_domain_the_users_file_lacks_is_held_and_named_at
                                 f"1 group member(s) listed in group_members/g1.json (104) are {HELD}")]
     code, _, result = plan(capsys, tmp_path, root)
     assert code == 3
-    # A Google Directory API export dates itself by its users' creationTime alone (planner.directory.newest_record;
+    # A Google Directory API export dates itself by its users' creationTime alone (planner.sources.export_dates.newest_record;
     # lastLoginTime is not read), here CREATED: Dan, whom the cut users file lacks, and Sam, whom no user matches,
     # were made after it, so they are new members, held whole (no action names them); what the gap could change
     # of the others is held by inputs.truncated

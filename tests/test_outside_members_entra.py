@@ -34,7 +34,7 @@ def graph_user(n: int, email: str, created: str = CREATED) -> dict:
 
 
 # Ada, Ben, Cleo made before the seed's members; Zoe the day the export was saved, so it is dated after every
-# seed member (planner.directory.newest_record) and none of them is an unmatched.new_member
+# seed member (planner.sources.export_dates.newest_record) and none of them is an unmatched.new_member
 USERS = [graph_user(1, "ada.admin@example.com"), graph_user(2, "ben.builder@example.com"),
          graph_user(3, "cleo.viewer@example.com"), graph_user(9, "zoe.new@example.com", SAVED)]
 

@@ -80,9 +80,10 @@ from .guests import DocumentOwner
 from .policy_entries import ConflictEntry, EntryUse
 from .unmatched import PROVISIONING_ADMIN, documents_note
 from ..directory import (
-    Directory, Group, Link, LinkedPair, Person, PersonStatus, ScimState, made_since, newest_record, previous_scim_for,
+    Directory, Group, Link, LinkedPair, Person, PersonStatus, ScimState, made_since, previous_scim_for,
     taken_as_provisioned, time_between,
 )
+from ..sources.export_dates import newest_record
 from ..dependencies import with_dependents
 from ..sources.values import change_time, date_doubt, is_team_group
 
@@ -603,7 +604,7 @@ class ChangeDates:
     user's ``meta.lastModified`` (RFC 7643 §3.1); ``export``, the IdP user's own last update
     (:attr:`planner.model.IdpUser.last_updated`: Okta ``lastUpdated``, a SCIM export's ``meta.lastModified``;
     Entra, Google and CSV exports say none, docs/formats.md); ``export_newest``, the newest date any user of the
-    export carries, last update or creation (:func:`planner.directory.newest_record`: the export was taken no
+    export carries, last update or creation (:func:`planner.sources.export_dates.newest_record`: the export was taken no
     earlier), which dates the export for a person it lacks;
     ``membership``, the disagreement comes from group membership (an account type by group, a person in no
     scope group), which a user's own date does not cover: an IdP group change leaves Okta's ``lastUpdated``

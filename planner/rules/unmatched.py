@@ -59,13 +59,14 @@ from typing import Iterable, Mapping
 
 from ..address_patterns import KEY_WORDS, PatternMatch, address_differences, pattern_match
 from ..directory import (
-    PROTECTED_BECAUSE, PROTECTED_MOVE, Directory, Person, PersonStatus, idp_is_active, made_after, newest_record,
+    PROTECTED_BECAUSE, PROTECTED_MOVE, Directory, Person, PersonStatus, idp_is_active, made_after,
 )
 from ..model import (
     Action, ActionKind, ItemEvidence, ReviewItem, ScimUser, SigmaMember, email_key, outside_words,
 )
 from ..payloads import UNSET, ArchiveAfter, DeactivateBefore, DeactivateEvidence, MemberRef
 from ..policy import Policy, PolicyPattern, compile_pattern
+from ..sources.export_dates import export_dates
 from ..sources.values import change_time, year_last_span
 from ..unsafe_characters import escape_address
 from . import make_action, make_review, person_ref, yaml_snippet
@@ -157,7 +158,7 @@ class NewMemberDates:
     """What an unmatched member's ``createdAt`` is weighed against (:func:`made_later`), ISO 8601 UTC to the
     second, ``None`` when the inputs do not say: ``scim_set_up_by``, when SCIM was set up at the latest
     (:attr:`planner.directory.ScimState.set_up_by`: the earliest ``meta.created`` of a provisioned SCIM user);
-    ``export_newest``, the newest record of the IdP export (:func:`planner.directory.newest_record`: the export
+    ``export_newest``, the newest record of the IdP export (:func:`planner.sources.export_dates.export_dates`: the export
     was taken no earlier; Okta ``lastUpdated`` / ``created``, Entra ``createdDateTime``, Google ``creationTime``, a
     SCIM export's ``meta.lastModified`` / ``meta.created``; an export of unknown age saved by hand dates itself so
     too: tester17 finding 11); ``scim_settled``, the
@@ -167,6 +168,12 @@ class NewMemberDates:
     scim_set_up_by: str | None = None
     export_newest: str | None = None
     scim_settled: frozenset[str] = frozenset()
+    export_unreadable: tuple[str, ...] = ()
+    """The creation dates the IdP export wrote but that cannot be read, as written (``createdDateTime '43637'``: a
+    spreadsheet's serial number, a future date), when none of its dates bounds when it was taken
+    (``export_newest`` ``None``): the export is dated, but by dates no rule can read, so whether a member was made
+    after it cannot be told (tester21 finding 1: an Entra download re-saved in Excel was read as an export that
+    dates nothing, and a member invited after it was deactivated on its silence)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,8 +329,18 @@ def settings(policy: Policy, directory: Directory) -> UnmatchedSettings:
 def new_member_dates(directory: Directory) -> NewMemberDates:
     """The :class:`NewMemberDates` of ``directory``: SCIM's set-up, the IdP export's newest record and the members
     Sigma's SCIM state settles, read once per plan by this family and by the guests' (:func:`new_guest_item`)."""
-    return NewMemberDates(directory.scim.set_up_by, newest_record(directory.idp_users.values()),
-                          frozenset(directory.scim.users) | frozenset(directory.scim.without_external_id))
+    newest, unreadable = export_dates(directory.idp_users.values())
+    return NewMemberDates(directory.scim.set_up_by, newest,
+                          frozenset(directory.scim.users) | frozenset(directory.scim.without_external_id), unreadable)
+
+
+def export_taken_words(dates: NewMemberDates) -> str:
+    """The clause of a member made perhaps after an IdP export whose dates cannot be read
+    (:attr:`NewMemberDates.export_unreadable`): ``perhaps after the IdP export was taken, which its dates cannot
+    tell (createdDateTime '43637' and 167 more cannot be read: saved again by a spreadsheet?)``."""
+    first, more = dates.export_unreadable[0], len(dates.export_unreadable) - 1
+    return (f"perhaps after the IdP export was taken, which its dates cannot tell ({first}"
+            f"{f' and {more} more' if more else ''} cannot be read: saved again by a spreadsheet?)")
 
 
 def outside_groups(directory: Directory) -> dict[str, tuple[str, ...]]:
@@ -466,11 +483,14 @@ def created_later(member: SigmaMember, dates: NewMemberDates) -> str:
     if member.member_id in dates.scim_settled:
         return ""
     created = change_time(member.created_at)
-    if created is None and member.created_at and (dates.scim_set_up_by or dates.export_newest):
-        if made_before_all(member.created_at, (dates.scim_set_up_by, dates.export_newest)):
+    if created is None and member.created_at and (dates.scim_set_up_by or dates.export_newest
+                                                   or dates.export_unreadable):
+        if not dates.export_unreadable and made_before_all(member.created_at,
+                                                           (dates.scim_set_up_by, dates.export_newest)):
             return ""
         since = [f"after SCIM was set up (by {dates.scim_set_up_by})"] if dates.scim_set_up_by else []
         since += [f"after the IdP export's newest record ({dates.export_newest})"] if dates.export_newest else []
+        since += ["after the IdP export was taken"] if dates.export_unreadable else []
         return (f"its createdAt {member.created_at!r} cannot be read, so whether it was made "
                 f"{' or '.join(since)} cannot be told")
     later = []
@@ -478,6 +498,8 @@ def created_later(member: SigmaMember, dates: NewMemberDates) -> str:
         later.append(f"after SCIM was set up (by {dates.scim_set_up_by})")
     if made_after(created, dates.export_newest):
         later.append(f"after the IdP export's newest record ({dates.export_newest})")
+    if created and dates.export_unreadable:
+        later.append(export_taken_words(dates))
     return f"made {created}, {' and '.join(later)}" if later else ""
 
 
