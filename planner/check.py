@@ -106,9 +106,9 @@ def run_check(sigma_dir: str | Path, idp_paths: Sequence[str | Path], idp_format
         if listing is not None:
             extra.append(listing)
     if not (policy is not None and policy.preflight.idp_users_include_deactivated):
-        from .sources.okta import deprovisioned_listing_finding
+        from .sources.status_listing import inactive_listing_finding
 
-        deprovisioned = deprovisioned_listing_finding(snapshot.idp)
+        deprovisioned = inactive_listing_finding(snapshot.idp)
         if deprovisioned is not None:
             extra.append(deprovisioned)
     if policy is None or policy.guests.action == "convert":

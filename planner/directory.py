@@ -40,8 +40,8 @@ from .model import (
 from .policy import REGEX_PREFIX, Policy, group_pattern_matcher
 from .sources.identity_values import damaged_users_of
 from .sources.guest_listing import guest_listing_in_doubt
-from .sources.okta import deprovisioned_listing_in_doubt
 from .sources.sigma import members_listing_in_doubt
+from .sources.status_listing import InactiveListingDoubt, inactive_listing_in_doubt
 from .sources.values import membership_change_time
 
 INACTIVE_STATUSES = frozenset(
@@ -396,9 +396,9 @@ class Directory:
     idp_answer_doubts: tuple[GroupAnswerDoubt, ...] = ()
     """The groups whose hand-saved members answers are in doubt, and why (:attr:`planner.model.IdpDirectory.answer_doubts`;
     read by :func:`planner.rules.inputs.group_answer_items`)."""
-    idp_users_in_doubt: str | None = None
-    """The Okta users file when it may have been listed without its ``DEPROVISIONED`` users
-    (:func:`planner.sources.okta.deprovisioned_listing_in_doubt`), the path as read; ``None`` otherwise (read by
+    idp_users_in_doubt: InactiveListingDoubt | None = None
+    """The IdP users file when it may have been listed without its deactivated or suspended users (Okta's without
+    ``DEPROVISIONED``: :func:`planner.sources.status_listing.inactive_listing_in_doubt`); ``None`` otherwise (read by
     :func:`planner.rules.preflight.idp_users_listing`)."""
     idp_guests_in_doubt: str | None = None
     """The IdP users file when the export marks guests yet holds none while Sigma has active guests (a filtered
@@ -588,7 +588,7 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
         idp_answer_doubts=snapshot.idp.answer_doubts,
         idp_fetched_at=snapshot.idp.fetched_at,
         sigma_members_in_doubt=members_listing_in_doubt(sigma),
-        idp_users_in_doubt=deprovisioned_listing_in_doubt(snapshot.idp),
+        idp_users_in_doubt=inactive_listing_in_doubt(snapshot.idp),
         idp_guests_in_doubt=guest_listing_in_doubt(snapshot.idp, sigma.members),
         direct_members_only=direct_only,
         scope_nested_only=scope_nested,

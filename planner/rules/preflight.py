@@ -20,6 +20,7 @@ from typing import Iterable, Sequence
 from ..model import Action, ActionKind, GuardResult, Lockout, PersonRow, PreflightCheck, PreflightStatus
 from ..outcomes import LOCKOUT_LABELS
 from ..directory import Directory
+from ..sources.status_listing import InactiveListingDoubt
 from ..policy import Policy
 from . import yaml_snippet
 
@@ -148,8 +149,9 @@ def members_listing(members_file: str | None, creates: int, confirmed: bool) -> 
     §1b), and no field of such a file shows it: a returning archived member then matches no member and the plan
     creates a second account (``scim.create_user``) beside the archived one, whose documents stay with it
     (tester14a finding 2). ``members_file``: :attr:`~planner.directory.Directory.sigma_members_in_doubt` (``None``:
-    a fetch manifest shows ``sigma-migrate fetch`` listed both, or the file holds an archived or inactive member:
-    no check, ``None`` returned, the plan carries none); ``creates``: the plan's ``scim.create_user`` actions, the ones the doubt can turn wrong (blocking
+    a fetch manifest shows ``sigma-migrate fetch`` listed both, or the file holds an archived member: no check,
+    ``None`` returned, the plan carries none; an inactive member alone shows only ``includeInactive=true``:
+    tester21 finding 2); ``creates``: the plan's ``scim.create_user`` actions, the ones the doubt can turn wrong (blocking
     while there is one and it is unconfirmed; informational otherwise); ``confirmed``:
     ``preflight.members_include_archived_and_inactive``."""
     key = "members_include_archived_and_inactive"
@@ -159,45 +161,68 @@ def members_listing(members_file: str | None, creates: int, confirmed: bool) -> 
         return None
     if confirmed:
         return PreflightCheck(key, title, CONFIRMED, bool(creates),
-                              f"{members_file} holds no archived or inactive member; the policy confirms it was "
+                              f"{members_file} holds no archived member; the policy confirms it was "
                               "exported with includeArchived=true&includeInactive=true", "", source, creates)
     return PreflightCheck(
         key, title, UNCONFIRMED, bool(creates),
-        f"{members_file} holds no archived and no inactive member and no fetch manifest says how it was listed: "
-        "GET /v2/members without includeArchived=true&includeInactive=true leaves both out, and then each of the "
-        f"plan's {creates} scim.create_user may be a second account for an archived member; export the members "
-        "with both flags (or `sigma-migrate fetch`) and plan again, or confirm",
+        f"{members_file} holds no archived member and no fetch manifest says how it was listed: GET /v2/members "
+        "without includeArchived=true leaves them out (and without includeInactive=true the inactive ones), and then "
+        f"each of the plan's {creates} scim.create_user may be a second account for an archived member; export the "
+        "members with both flags (or `sigma-migrate fetch`) and plan again, or confirm",
         _confirm(key, True), source, creates)
 
 
-def idp_users_listing(users_file: str | None, absent: int, keeps_leavers: bool, confirmed: bool
+def idp_users_listing(doubt: InactiveListingDoubt | None, absent: int, keeps_leavers: bool, confirmed: bool
                       ) -> PreflightCheck | None:
-    """The Okta users export lists the deactivated (``DEPROVISIONED``) users (docs/formats.md §2a).
+    """The IdP users export lists the deactivated and suspended users (Okta's: the ``DEPROVISIONED`` ones,
+    docs/formats.md §2a).
 
-    The plain ``GET /api/v1/users`` leaves them out, and no field of such a file shows it: a leaver then reads as a
-    member with no IdP user, decided by ``unmatched.action`` instead of ``unmatched.idp_inactive`` (tester14a finding
-    9: under ``idp_inactive: keep`` two leavers were deactivated, their documents moved). ``users_file``:
-    :attr:`~planner.directory.Directory.idp_users_in_doubt` (``None``: a fetch-idp manifest or a ``DEPROVISIONED``
-    user in the file: no check); ``absent``: the plan's ``members.deactivate`` of members no IdP user matches, the
-    ones the doubt can turn wrong; ``keeps_leavers``: ``unmatched.idp_inactive`` is not ``deactivate``, so a leaver
-    read as absent is deactivated when the policy keeps or asks about leavers. Blocking while unconfirmed, both hold;
-    informational otherwise. ``confirmed``: ``preflight.idp_users_include_deactivated``."""
+    A hand-saved listing may leave them out, and no field of such a file shows it
+    (:mod:`planner.sources.status_listing`): a leaver or a suspended person then reads as a member with no IdP user,
+    decided by ``unmatched.action`` instead of ``unmatched.idp_inactive`` / ``unmatched.idp_suspended`` (tester14a
+    finding 9: under ``idp_inactive: keep`` two leavers were deactivated, their documents moved; tester21 finding 3:
+    a Google CSV of the Active users deactivated a suspended user). ``doubt``:
+    :attr:`~planner.directory.Directory.idp_users_in_doubt` (``None``: a fetch-idp manifest, or an inactive user in
+    the file: no check); ``absent``: the plan's ``members.deactivate`` of members no IdP user matches, the ones the
+    doubt can turn wrong; ``keeps_leavers``: the policy does not deactivate every such person
+    (``unmatched.idp_inactive``, and but for Okta, whose plain listing holds its suspended users,
+    ``unmatched.idp_suspended``, is not ``deactivate``), so one read as absent is deactivated where the policy
+    keeps or asks. Blocking while unconfirmed, both hold; informational otherwise. ``confirmed``:
+    ``preflight.idp_users_include_deactivated``."""
     key = "idp_users_include_deactivated"
-    title = "the Okta users export lists deactivated (DEPROVISIONED) users"
-    source = "docs/formats.md §2a"
-    if users_file is None:
+    if doubt is None:
         return None
+    users_file = doubt.path
+    if doubt.okta:
+        title, source, held = ("the Okta users export lists deactivated (DEPROVISIONED) users", "docs/formats.md §2a",
+                               "no DEPROVISIONED user")
+        why = ("GET /api/v1/users without search=status eq \"DEPROVISIONED\" leaves them out, and then each of the "
+               f"plan's {absent} deactivation(s) of a member no IdP user matches may be a leaver "
+               "unmatched.idp_inactive decides; list the users with that search (or `sigma-migrate fetch-idp okta`)")
+    else:
+        title, source, held = ("the IdP users export lists deactivated and suspended users", "docs/formats.md §0.15",
+                               "no deactivated or suspended user")
+        why = ("a download of a filtered list (a Status filter, \"Account enabled == Yes\", a report of active users) "
+               f"leaves them out, and then each of the plan's {absent} deactivation(s) of a member no IdP user "
+               "matches may be a leaver or a suspended person unmatched.idp_inactive or unmatched.idp_suspended "
+               "decides; export every user, whatever their status (or `sigma-migrate fetch-idp`)")
     if confirmed:
         return PreflightCheck(key, title, CONFIRMED, False,
-                              f"{users_file} holds no DEPROVISIONED user; the policy confirms it was listed with "
-                              "them", "", source, absent)
+                              f"{users_file} holds {held}; the policy confirms it was listed with them", "", source,
+                              absent)
     return PreflightCheck(
         key, title, UNCONFIRMED, bool(absent) and keeps_leavers,
-        f"{users_file} holds no DEPROVISIONED user and no fetch-idp manifest says how it was listed: GET "
-        "/api/v1/users without search=status eq \"DEPROVISIONED\" leaves them out, and then each of the plan's "
-        f"{absent} deactivation(s) of a member no IdP user matches may be a leaver unmatched.idp_inactive decides; "
-        "list the users with that search (or `sigma-migrate fetch-idp okta`) and plan again, or confirm",
-        _confirm(key, True), source, absent)
+        f"{users_file} holds {held} and no fetch-idp manifest says how it was listed: {why} and plan again, or "
+        "confirm", _confirm(key, True), source, absent)
+
+
+def _keeps_leavers(policy: Policy, doubt: InactiveListingDoubt | None) -> bool:
+    """Whether the policy decides a person the listing may have left out otherwise than by deactivating them:
+    ``unmatched.idp_inactive``, and for a listing other than Okta's (which holds its suspended users)
+    ``unmatched.idp_suspended``, is not ``deactivate`` (:func:`idp_users_listing`)."""
+    unmatched = policy.unmatched
+    return unmatched.idp_inactive != "deactivate" or (
+        doubt is not None and not doubt.okta and unmatched.idp_suspended != "deactivate")
 
 
 def _deactivated_absent(actions: Iterable[Action]) -> int:
@@ -270,6 +295,6 @@ def evaluate(policy: Policy, directory: Directory, guards: Sequence[GuardResult]
         guests(_guests_losing_access(people), answers.guests_informed),
         listing,
         idp_users_listing(directory.idp_users_in_doubt, _deactivated_absent(actions),
-                          policy.unmatched.idp_inactive != "deactivate", answers.idp_users_include_deactivated),
+                          _keeps_leavers(policy, directory.idp_users_in_doubt), answers.idp_users_include_deactivated),
         unmanaged(unmanaged_members(people), answers.unmanaged_members_acknowledged),
     ) if c is not None)

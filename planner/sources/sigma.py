@@ -895,14 +895,17 @@ def load(directory: Path, findings: Findings) -> SigmaExport:
 
 
 def members_listing_in_doubt(export: SigmaExport) -> str | None:
-    """The members file of a Sigma export that may have been listed without its archived and inactive members
-    (the path as read), else ``None``: no ``fetch-manifest.json`` says ``sigma-migrate fetch`` wrote it (fetch
-    always lists them: ``includeArchived=true&includeInactive=true``, docs/sigma-api.md §2.3) and the file holds
-    neither an archived nor an inactive member (``GET /v2/members`` without the two flags lists neither,
-    docs/formats.md §1b; tester14a finding 2). An export built in memory (no members file read) is never in doubt.
-    Read by ``check``'s ``members-without-archived`` warning (:func:`members_listing_finding`) and the
-    ``members_include_archived_and_inactive`` pre-flight check (:func:`planner.rules.preflight.members_listing`)."""
-    if export.fetch_manifest is not None or any(m.is_archived or m.is_inactive for m in export.members):
+    """The members file of a Sigma export that may have been listed without its archived members (the path as
+    read), else ``None``: no ``fetch-manifest.json`` says ``sigma-migrate fetch`` wrote it (fetch always lists them:
+    ``includeArchived=true&includeInactive=true``, docs/sigma-api.md §2.3) and the file holds no archived member
+    (``GET /v2/members`` without ``includeArchived=true`` lists none, docs/formats.md §1b; tester14a finding 2),
+    whether or not it holds inactive ones: ``includeInactive=true`` alone lists SCIM's deactivated members and still
+    leaves the archived out (was: in doubt only when it held neither, so one inactive member hid the doubt and a
+    returning archived member got a second account; tester21 finding 2). An export built in memory (no members
+    file read) is never in doubt. Read by ``check``'s ``members-without-archived`` warning
+    (:func:`members_listing_finding`) and the ``members_include_archived_and_inactive`` pre-flight check
+    (:func:`planner.rules.preflight.members_listing`)."""
+    if export.fetch_manifest is not None or any(m.is_archived for m in export.members):
         return None
     return next((i.path for i in export.inputs if i.kind == "sigma.members" and i.records), None)
 
@@ -915,11 +918,11 @@ def members_listing_finding(export: SigmaExport) -> Finding | None:
     if path is None:
         return None
     return Finding(Severity.WARNING, "members-without-archived", path, "", "isArchived",
-                   f"{Path(path).name} holds no archived and no inactive member and no fetch-manifest.json says "
-                   "sigma-migrate fetch wrote it: GET /v2/members without includeArchived=true&includeInactive=true "
-                   "leaves both out, and a returning archived member would then get a second account "
-                   "(scim.create_user) beside the archived one; export the members with both flags, or confirm "
-                   "preflight.members_include_archived_and_inactive")
+                   f"{Path(path).name} holds no archived member and no fetch-manifest.json says sigma-migrate fetch "
+                   "wrote it: GET /v2/members without includeArchived=true leaves them out (and without "
+                   "includeInactive=true the inactive ones), and a returning archived member would then get a second "
+                   "account (scim.create_user) beside the archived one; export the members with both flags, or "
+                   "confirm preflight.members_include_archived_and_inactive")
 
 
 def _scim_folder(directory: Path) -> Path | None:
