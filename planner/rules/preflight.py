@@ -185,9 +185,7 @@ def idp_users_listing(doubt: InactiveListingDoubt | None, absent: int, keeps_lea
     :attr:`~planner.directory.Directory.idp_users_in_doubt` (``None``: a fetch-idp manifest, or an inactive user in
     the file: no check); ``absent``: the plan's ``members.deactivate`` of members no IdP user matches, the ones the
     doubt can turn wrong; ``keeps_leavers``: the policy does not deactivate every such person
-    (``unmatched.idp_inactive``, and but for Okta, whose plain listing holds its suspended users,
-    ``unmatched.idp_suspended``, is not ``deactivate``), so one read as absent is deactivated where the policy
-    keeps or asks. Blocking while unconfirmed, both hold; informational otherwise. ``confirmed``:
+    (:func:`_keeps_leavers`), so one read as absent is deactivated where the policy keeps or asks. Blocking while unconfirmed, both hold; informational otherwise. ``confirmed``:
     ``preflight.idp_users_include_deactivated``."""
     key = "idp_users_include_deactivated"
     if doubt is None:
@@ -218,11 +216,12 @@ def idp_users_listing(doubt: InactiveListingDoubt | None, absent: int, keeps_lea
 
 def _keeps_leavers(policy: Policy, doubt: InactiveListingDoubt | None) -> bool:
     """Whether the policy decides a person the listing may have left out otherwise than by deactivating them:
-    ``unmatched.idp_inactive``, and for a listing other than Okta's (which holds its suspended users)
-    ``unmatched.idp_suspended``, is not ``deactivate`` (:func:`idp_users_listing`)."""
+    ``unmatched.idp_inactive``, and for a format whose suspended users the listing may have left out
+    (:attr:`InactiveListingDoubt.suspends`: Google, a generic CSV; Okta's plain listing holds its suspended
+    users) ``unmatched.idp_suspended``, is not ``deactivate`` (:func:`idp_users_listing`)."""
     unmatched = policy.unmatched
     return unmatched.idp_inactive != "deactivate" or (
-        doubt is not None and not doubt.okta and unmatched.idp_suspended != "deactivate")
+        doubt is not None and doubt.suspends and unmatched.idp_suspended != "deactivate")
 
 
 def _deactivated_absent(actions: Iterable[Action]) -> int:

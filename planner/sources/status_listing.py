@@ -26,13 +26,21 @@ CODE = "idp-users-without-inactive"
 """``check``'s warning code for the formats other than Okta's (:func:`inactive_listing_finding`)."""
 
 
+SUSPENDING_FORMATS = frozenset({"google-csv", "google-api", "generic-csv", "onelogin"})
+"""The export formats other than Okta's with a suspended status (Google's Suspended, a generic CSV's
+``suspended_statuses``, OneLogin's 2), whose users ``unmatched.idp_suspended`` decides; Entra and SCIM have only
+enabled or not (docs/formats.md §3a, §7)."""
+
+
 @dataclass(frozen=True, slots=True)
 class InactiveListingDoubt:
-    """The users file in doubt (``path``, as read) and whether it is Okta's (``okta``: the doubt is its
-    ``DEPROVISIONED`` users alone, since the plain listing holds every other status)."""
+    """The users file in doubt (``path``, as read), whether it is Okta's (``okta``: the doubt is its
+    ``DEPROVISIONED`` users alone, since the plain listing holds every other status), and whether the format has
+    a suspended status the listing may have left out (``suspends``: :data:`SUSPENDING_FORMATS`)."""
 
     path: str
     okta: bool
+    suspends: bool = False
 
 
 def inactive_listing_in_doubt(idp: IdpDirectory) -> InactiveListingDoubt | None:
@@ -52,7 +60,8 @@ def inactive_listing_in_doubt(idp: IdpDirectory) -> InactiveListingDoubt | None:
     first = next((i.path for i in idp.inputs if i.kind.endswith(".users") and i.records), None)
     if first is None:
         first = next((u.source.file for u in told if u.source), None)
-    return InactiveListingDoubt(first, False) if first is not None else None
+    suspends = bool(SUSPENDING_FORMATS.intersection(idp.format.split("+")))
+    return InactiveListingDoubt(first, False, suspends) if first is not None else None
 
 
 def inactive_listing_finding(idp: IdpDirectory) -> Finding | None:
