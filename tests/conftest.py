@@ -60,11 +60,13 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-LISTING_WARNINGS = ("(members-without-archived)", "(okta-users-without-deprovisioned)", "(no-created-column)")
+LISTING_WARNINGS = ("(members-without-archived)", "(okta-users-without-deprovisioned)", "(idp-users-without-inactive)",
+                    "(no-created-column)")
 """The endings of ``check``'s warnings about a listing that may lack its inactive records or its users' creation
-dates: the small hand-made exports of tests/fixtures hold no archived member, no DEPROVISIONED Okta user and
-(Entra CSVs) no createdDateTime, which these warnings name (tests/test_members_listing.py,
-tests/test_okta_users_listing.py and tests/test_recycled_address_doubts.py pin them)."""
+dates: the small hand-made exports of tests/fixtures hold no archived member, no DEPROVISIONED Okta user, no
+disabled user of other IdPs and (Entra CSVs) no createdDateTime, which these warnings name
+(tests/test_members_listing.py, tests/test_okta_users_listing.py, tests/test_status_listing.py and
+tests/test_recycled_address_doubts.py pin them)."""
 
 
 def finding_lines(text: str, prefixes: str | tuple[str, ...]) -> list[str]:

@@ -60,8 +60,10 @@ def test_terminal_summary_and_findings(capsys):
     assert code == 0
     for text in ("Sigma members", "all people", "5 people + 1 system member(s)", "Sigma teams",
                  "IdP users (entra-graph)", "active state unknown", "type Guest", "IdP groups",
-                 "max nesting depth", "nesting cycles", "Findings: 0 error(s), 4 warning(s), 1 info"):
+                 "max nesting depth", "nesting cycles", "Findings: 0 error(s), 5 warning(s), 1 info"):
         assert text in out, text
+    # its users are all enabled (or unsaid): a list filtered to enabled users? (tester21 finding 3)
+    assert f"warning: {FIXTURES / 'entra_graph' / 'users.json'} [status]: users.json holds no deactivated or " in out
     assert "group 'Loop A' contains itself through nesting: Loop A > Loop B > Loop A (group-cycle)" in out
     # its users carry no createdDateTime (tester17 finding 3: the recycled-address check then has only names)
     assert f"warning: {FIXTURES / 'entra_graph' / 'users.json'} [createdDateTime]: no createdDateTime column" in out
