@@ -72,10 +72,10 @@ def test_a_hand_saved_members_file_without_archived_or_inactive_members_is_an_un
     assert (check.status, check.blocking, check.count) == (PreflightStatus.UNCONFIRMED, True, 14) == (
         PreflightStatus.UNCONFIRMED, True, len(creates))
     assert check.detail == (
-        f"{sigma / 'members.json'} holds no archived and no inactive member and no fetch manifest says how it was "
-        "listed: GET /v2/members without includeArchived=true&includeInactive=true leaves both out, and then each "
-        "of the plan's 14 scim.create_user may be a second account for an archived member; export the members "
-        "with both flags (or `sigma-migrate fetch`) and plan again, or confirm")
+        f"{sigma / 'members.json'} holds no archived member and no fetch manifest says how it was listed: GET "
+        "/v2/members without includeArchived=true leaves them out (and without includeInactive=true the inactive "
+        "ones), and then each of the plan's 14 scim.create_user may be a second account for an archived member; "
+        "export the members with both flags (or `sigma-migrate fetch`) and plan again, or confirm")
     assert yaml.safe_load(check.resolution) == {"preflight": {KEY: True}}
     assert [c.id for c in plan.unmet_preflight] == [KEY]  # the reviewed policy confirms every other one
     # the reviewed policy's linking.overrides entry for Ruth names a member such a file leaves out (tester20
@@ -118,10 +118,10 @@ def test_check_warns_naming_the_file_and_both_flags_unless_the_policy_confirms(t
     found = [f for f in run_check(sigma, [ACME / "okta"]).findings if f.code == "members-without-archived"]
     assert [(f.severity.value, f.file, f.field, f.message) for f in found] == [(
         "warning", str(sigma / "members.json"), "isArchived",
-        "members.json holds no archived and no inactive member and no fetch-manifest.json says sigma-migrate fetch "
-        "wrote it: GET /v2/members without includeArchived=true&includeInactive=true leaves both out, and a "
-        "returning archived member would then get a second account (scim.create_user) beside the archived one; "
-        "export the members with both flags, or confirm preflight.members_include_archived_and_inactive")]
+        "members.json holds no archived member and no fetch-manifest.json says sigma-migrate fetch wrote it: GET "
+        "/v2/members without includeArchived=true leaves them out (and without includeInactive=true the inactive "
+        "ones), and a returning archived member would then get a second account (scim.create_user) beside the "
+        "archived one; export the members with both flags, or confirm preflight.members_include_archived_and_inactive")]
     confirmed = run_check(sigma, [ACME / "okta"], policy_path=confirming(tmp_path))
     assert [f for f in confirmed.findings if f.code == "members-without-archived"] == []
     assert [f for f in run_check(ACME / "sigma", [ACME / "okta"]).findings
