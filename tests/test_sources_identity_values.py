@@ -103,6 +103,33 @@ def test_a_google_primary_email_with_the_marker_is_a_warning_and_a_sigma_member_
                                  "in the source or export again without opening the file in a spreadsheet")]
 
 
+def test_a_member_type_a_vlookup_turned_into_a_formula_error_is_an_error_never_an_account_type(tmp_path, capsys):
+    """tester21 #8: ``#N/A`` in Helen's (the Admin's) ``memberType`` was read as a custom account type '#N/A': her
+    Admin -> Analyze became a "custom-type replacement" with an "accept" snippet, and "Admins losing Admin" no
+    longer counted her. It is an excel-damaged-value error at her record, and ``="Admin"`` too; plan stops."""
+    sigma = tmp_path / "sigma"
+    shutil.copytree(ACME / "sigma", sigma)
+    pages = json.loads((sigma / "members.json").read_text(encoding="utf-8"))
+    [(at, helen)] = [((p, i), m) for p, page in enumerate(pages) for i, m in enumerate(page["entries"])
+                     if m["email"] == "helen.ortiz@acme.example"]
+    assert helen["memberType"] == "Admin"
+    tail = ("a spreadsheet rewrote the row; correct it in the source or export again without opening the file in a "
+            "spreadsheet")
+    for damaged, words in (("#N/A", "is a spreadsheet formula error: the value the cell held is lost"),
+                           ('="Admin"', "is Excel's formula wrapper =\"...\" around 'Admin' (a text formula, not a "
+                                        "value an export writes)")):
+        helen["memberType"] = damaged
+        (sigma / "members.json").write_text(json.dumps(pages), encoding="utf-8")
+        _, findings = load_sigma_export(sigma)
+        [error] = errors(findings)
+        assert error[:4] == ("excel-damaged-value", "members.json", f"$[{at[0]}].entries[{at[1]}]", "memberType")
+        assert error[4] == f"member memberType {damaged!r} {words}: {tail}"
+    code, out, err = run_cli(capsys, "plan", "--sigma", str(sigma), "--idp", str(ACME / "okta"), "--out",
+                             str(tmp_path / "p.json"))
+    assert code == 1 and not (tmp_path / "p.json").exists()
+    assert "[memberType]: member memberType '=\"Admin\"'" in err
+
+
 def test_a_scim_id_with_the_marker_is_an_error_and_an_externalid_a_warning(tmp_path):
     # the SCIM loader has no id check of its own: the shared one covers its ids
     users = write(tmp_path / "Users.json", json.dumps({
@@ -220,7 +247,8 @@ def test_every_checked_field_over_its_limit_passes_the_screen_and_is_named():
 
     assert sigma_value_findings(SigmaExport(members=(member(),), teams=(SigmaTeam(team_id="t1", name="T"),))) == []
     for field, damaged in {"email": member(email=long_address), "memberId": member(member_id=long_name),
-                           "firstName": member(first_name=long_name), "lastName": member(last_name=long_name)}.items():
+                           "firstName": member(first_name=long_name), "lastName": member(last_name=long_name),
+                           "memberType": member(member_type=long_name)}.items():
         assert [(f.code, f.field) for f in sigma_value_findings(SigmaExport(members=(damaged,)))] == [
             ("value-too-long", field)], field
     assert [(f.code, f.field) for f in sigma_value_findings(SigmaExport(

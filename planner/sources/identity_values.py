@@ -15,7 +15,8 @@ formula error (``#NAME?``).
   address or ``externalId`` that is a formula error is ``spreadsheet-error-value`` instead
   (:meth:`~.files.Findings.skipped`): the person is unknown, so every deactivation is a blocking
   ``inputs.truncated`` item as well.
-- ``excel-damaged-value`` (error) elsewhere: a Sigma member's email or name, an IdP group's or a Sigma
+- ``excel-damaged-value`` (error) elsewhere: a Sigma member's email, name or ``memberType`` (an account type a
+  VLOOKUP turned into ``#N/A`` was read as a custom account type: tester21 finding 8), an IdP group's or a Sigma
   team's name, the user id of the JSON formats whose loaders have no id check (SCIM, Graph): the plan
   acts on every member, and a team is named after its group, so ``check`` and ``plan`` stop. The
   loaders' ids with damage are ``excel-mangled-id`` errors (:func:`~.values.is_excel_mangled`).
@@ -265,6 +266,10 @@ def sigma_value_findings(export: SigmaExport, screens: SigmaScreens | None = Non
                                 ("lastName", "last_name", "name")):
         _check(getattr(screens, name), members, name, field, "member", findings, marker=marker, limit=NAME_LIMIT,
                rule=_NAME_RULE)
+    # the account type decides the admin guards, downgrades and seats: a formula error (#N/A of a VLOOKUP) or
+    # a ="..." wrapper there is no custom account type (tester21 finding 8)
+    _check(screens.member_type, members, "member_type", "memberType", "member", findings, marker=True,
+           limit=NAME_LIMIT, rule=_NAME_RULE)
     _check(screens.team_name, export.teams, "name", "name", "team", findings, marker="name", limit=NAME_LIMIT,
            rule=_NAME_RULE)
     return list(findings)

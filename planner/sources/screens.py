@@ -88,12 +88,13 @@ def idp_screens(directory: IdpDirectory) -> IdpScreens:
 @dataclass(frozen=True, slots=True)
 class SigmaScreens:
     """The :class:`FieldScreen` of each checked field of a Sigma export (:func:`sigma_screens`): the members'
-    ``memberId``, ``email``, ``firstName``, ``lastName``, and the teams' ``name``."""
+    ``memberId``, ``email``, ``firstName``, ``lastName``, ``memberType``, and the teams' ``name``."""
 
     member_id: FieldScreen
     email: FieldScreen
     first_name: FieldScreen
     last_name: FieldScreen
+    member_type: FieldScreen
     team_name: FieldScreen
 
 
@@ -101,7 +102,7 @@ def sigma_screens(export: SigmaExport) -> SigmaScreens:
     """The :class:`SigmaScreens` of ``export``'s members and teams."""
     members = export.members
     return SigmaScreens(**{name: field_screen(map(attrgetter(name), members))
-                           for name in ("member_id", "email", "first_name", "last_name")},
+                           for name in ("member_id", "email", "first_name", "last_name", "member_type")},
                         team_name=field_screen(map(attrgetter("name"), export.teams)))
 
 
