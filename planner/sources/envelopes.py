@@ -40,8 +40,9 @@ Group members files hold one such answer per group (:func:`members_answers`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from .files import Findings
 from .page_sizes import PageSizes, full_page_message
@@ -92,6 +93,28 @@ def is_page(obj: Any, keys: Sequence[str], case_insensitive: bool = False) -> bo
     return key is not None and (obj[key] is None or isinstance(obj[key], list))
 
 
+@dataclass(frozen=True)
+class AppendedListing:
+    """A second listing an admin saves after the first in one array of pages, as README's steps say for Okta's users
+    (the plain ``GET /api/v1/users`` pages, then the ``search=status eq "DEPROVISIONED"`` answer): ``holds(items)``
+    tells a page of it from the first listing's, ``name`` says it in a message (``its DEPROVISIONED answer``). The
+    first listing's last page is then not the file's, and is checked for a cut by itself (:func:`batches`;
+    tester21 finding 9: a plain listing that lost its page 2 ended on a full page of 200, hidden by the short
+    DEPROVISIONED page after it)."""
+
+    name: str
+    holds: Callable[[list], bool]
+
+
+def appended_from(pages: list[tuple[str, list]], appended: AppendedListing) -> int:
+    """The index of the first page of the trailing pages ``appended`` holds, after at least one page it does not
+    (0: no such split: no page of it, or every page is)."""
+    start = len(pages)
+    while start > 0 and appended.holds(pages[start - 1][1]):
+        start -= 1
+    return start if start < len(pages) else 0
+
+
 def batches(
     data: Any,
     path: Path,
@@ -106,6 +129,7 @@ def batches(
     count_keys: Sequence[str] = (),
     null_is_missing: bool = False,
     page_sizes: PageSizes | None = None,
+    appended: AppendedListing | None = None,
 ) -> list[tuple[str, list]]:
     """The record arrays of a saved API answer, each with the JSON path of the array.
 
@@ -120,7 +144,8 @@ def batches(
     with ``null_is_missing`` a page whose record key is ``null`` is a lost page (``incomplete-pages``).
     ``page_sizes`` (:mod:`.page_sizes`; ``None`` when something vouches for the listing, a ``fetch-idp``
     manifest or the group's own count): an answer none of whose pages names a next page nor carries a count,
-    whose last page is full, is cut there (:func:`report_full_page`).
+    whose last page is full, is cut there (:func:`report_full_page`); so is the first of two listings saved in one
+    array of pages (``appended``: :class:`AppendedListing`) whose last page is full.
     """
     out: list[tuple[str, list]] = []
     last_page: dict | None = None
@@ -228,6 +253,10 @@ def batches(
         return out
     counted = first_page is not None and any(k in first_page[0] for k in count_keys)  # checked above
     if page_sizes is not None and out and not tokens and not counted:
+        split = appended_from(out, appended) if appended is not None and isinstance(data, list) else 0
+        if split and report_full_page(findings, path, base, data[:split], out[:split], page_sizes,
+                                      f"{what} (the pages before {appended.name})"):
+            return out
         report_full_page(findings, path, base, data, out, page_sizes, what)
     return out
 
@@ -381,6 +410,7 @@ def records(
     count_keys: Sequence[str] = (),
     null_is_missing: bool = False,
     page_sizes: PageSizes | None = None,
+    appended: AppendedListing | None = None,
 ) -> list[tuple[dict, str]]:
     """The records of a saved API answer, each with its own JSON path (``$[1].entries[3]``).
 
@@ -391,7 +421,7 @@ def records(
     for prefix, items in batches(data, path, findings, page_keys=page_keys, next_keys=next_keys,
                                  what=what, base=base, case_insensitive=case_insensitive, strict=strict,
                                  count_keys=count_keys, null_is_missing=null_is_missing,
-                                 page_sizes=page_sizes):
+                                 page_sizes=page_sizes, appended=appended):
         if all(x.__class__ is dict for x in items):
             out.extend((x, f"{prefix}[{i}]") for i, x in enumerate(items))
             continue

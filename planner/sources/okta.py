@@ -49,7 +49,7 @@ from typing import Any
 
 from ..model import Finding, IdpDirectory, IdpUser, Severity, SourceRef
 from .directory import DirectoryBuilder, make_emails, member_count, read_by_role
-from .envelopes import batches, members_answers, objects, records, report_full_page
+from .envelopes import AppendedListing, batches, members_answers, objects, records, report_full_page
 from .files import Findings, read_json
 from .manifest import PullManifest, check_manifest, read_manifest, with_fetched_at
 from .page_sizes import OKTA_GROUPS, OKTA_MEMBERS, OKTA_USERS
@@ -163,6 +163,18 @@ def user_from_okta(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | N
     )
 
 
+def _all_deprovisioned(users: list) -> bool:
+    """Whether a page of an Okta users file holds only ``DEPROVISIONED`` users (and one at least): a page of the
+    ``search=status eq "DEPROVISIONED"`` answer, which the plain listing never holds (docs/formats.md §2a)."""
+    return bool(users) and all(u.__class__ is dict and u.get("status").__class__ is str
+                               and okta_word(u["status"]) == "DEPROVISIONED" for u in users)
+
+
+DEPROVISIONED_ANSWER = AppendedListing("its DEPROVISIONED answer", _all_deprovisioned)
+"""README's Okta users file: the plain listing's pages, then the DEPROVISIONED answer's appended in one array of
+pages: the plain listing's last page is checked for a cut by itself (tester21 finding 9)."""
+
+
 def _users(path: Path, builder: DirectoryBuilder, findings: Findings, manifest: PullManifest | None = None) -> None:
     tf, data = read_json(path, findings)
     if tf is None:
@@ -171,7 +183,8 @@ def _users(path: Path, builder: DirectoryBuilder, findings: Findings, manifest: 
     count = 0
     vouched = manifest is not None and manifest.vouches(path)  # a pull read it whole: check_manifest
     for rec, where in records(data, path, findings, page_keys=("users",), next_keys=_OKTA_NEXT,
-                              what="Okta users file", page_sizes=None if vouched else OKTA_USERS):
+                              what="Okta users file", page_sizes=None if vouched else OKTA_USERS,
+                              appended=DEPROVISIONED_ANSWER):
         user = user_from_okta(rec, SourceRef(file, where), findings)
         if user is not None:
             if is_excel_mangled(user.id):
