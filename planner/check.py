@@ -117,11 +117,9 @@ def run_check(sigma_dir: str | Path, idp_paths: Sequence[str | Path], idp_format
         no_guests = guest_listing_finding(snapshot.idp, snapshot.sigma.members)
         if no_guests is not None:
             extra.append(no_guests)
-    from .sources.entra import created_listing_finding
+    from .sources.rule_columns import missing_column_findings
 
-    undated = created_listing_finding(snapshot.idp)
-    if undated is not None:
-        extra.append(undated)
+    extra += missing_column_findings((*snapshot.sigma.missing_columns, *snapshot.idp.missing_columns))
     from .sources.export_dates import export_dates_finding
 
     unreadable = export_dates_finding(snapshot.idp)

@@ -34,7 +34,7 @@ import networkx as nx
 from .model import (
     DERIVED_EMAIL_TYPES, AppliedArchive, AppliedPush, AppliedRefusal, AppliedSeen, AppliedSetUp, AppliedTeam,
     AppliedTeamSeen, AppliedUnfinished, AppliedWrite, DamagedUser, Email, GroupAnswerDoubt, GroupNameDoubt, IdpGroup, IdpUser,
-    ScimGroup, ScimUser, SigmaExport, SigmaMember,
+    MissingColumn, ScimGroup, ScimUser, SigmaExport, SigmaMember,
     SigmaTeam, Snapshot, TeamMembership, TransitiveDoubt, email_key, export_organization_id,
 )
 from .policy import REGEX_PREFIX, Policy, group_pattern_matcher
@@ -404,6 +404,10 @@ class Directory:
     """The IdP users file when the export marks guests yet holds none while Sigma has active guests (a filtered
     download? :func:`planner.sources.guest_listing.guest_listing_in_doubt`), the path as read; ``None`` otherwise
     (read by :func:`planner.rules.guests.no_idp_guests_items`)."""
+    missing_columns: Mapping[tuple[str, str], MissingColumn] = field(default_factory=dict)
+    """The rule-bearing fields a file's format carries but the file lacks, by ``(path as read, field)`` (both sides:
+    :attr:`planner.model.SigmaExport.missing_columns`, :attr:`planner.model.IdpDirectory.missing_columns`): what a
+    rule decides on them cannot be told (:meth:`lacks`; tester21 finding 7)."""
     sigma_members_in_doubt: str | None = None
     """The Sigma members file when it may have been listed without its archived and inactive members
     (:func:`planner.sources.sigma.members_listing_in_doubt`: no fetch manifest, and neither kind in it), the path
@@ -471,6 +475,13 @@ class Directory:
             return ref
         found = self.member_ids_by_email_key.get(email_key(ref), ())
         return found[0] if len(found) == 1 else None
+
+    def lacks(self, record: SigmaMember | IdpUser | None, field: str | None) -> MissingColumn | None:
+        """The :class:`~planner.model.MissingColumn` when ``record``'s file lacks ``field`` (:attr:`missing_columns`),
+        else ``None`` (the field is there, said or not for this record; or the record has no file)."""
+        if record is None or field is None or record.source is None or not self.missing_columns:
+            return None
+        return self.missing_columns.get((record.source.file, field))
 
     def find_idp_id(self, ref: str | None) -> str | None:
         """IdP id of a user the policy names by id, userName or sent userName (a unique match), else ``None``."""
@@ -587,6 +598,7 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
         idp_transitive_doubts=snapshot.idp.transitive_doubts,
         idp_answer_doubts=snapshot.idp.answer_doubts,
         idp_fetched_at=snapshot.idp.fetched_at,
+        missing_columns={(c.path, c.field): c for c in (*sigma.missing_columns, *snapshot.idp.missing_columns)},
         sigma_members_in_doubt=members_listing_in_doubt(sigma),
         idp_users_in_doubt=inactive_listing_in_doubt(snapshot.idp),
         idp_guests_in_doubt=guest_listing_in_doubt(snapshot.idp, sigma.members),

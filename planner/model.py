@@ -302,6 +302,22 @@ class InputFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=Fals
     records: int
 
 
+@dataclass(frozen=True, slots=True)
+class MissingColumn:
+    """A field a rule decides on that the file's format carries but this file lacks (no column, or no value in any
+    record): ``path`` (the file as read, :attr:`InputFile.path`), ``field`` (as the format names it: ``createdAt``,
+    ``createdDateTime``, ``externalUserState``...), ``rules`` (what decides on it, as ``check`` says it). Read as
+    "cannot tell", never "not said" (:mod:`planner.sources.rule_columns`; tester21 finding 7)."""
+
+    path: str
+    field: str
+    rules: str
+
+    def words(self) -> str:
+        """How an item names it: ``members.csv has no createdAt column (or no value in it)``."""
+        return f"{self.path} has no {self.field} column (or no value in it)"
+
+
 SCIM_STATE_READ, SCIM_STATE_LEFT_OUT, SCIM_STATE_NOT_READ = "read", "left_out", "not_read"
 """The ``scimState`` words of a fetch manifest (:class:`FetchManifest`)."""
 
@@ -344,6 +360,8 @@ class SigmaExport:
     fetch_manifest: FetchManifest | None = None
     """What ``sigma-migrate fetch`` recorded about the export, ``None`` without ``fetch-manifest.json``
     (an export saved by hand, or fetched by an older version)."""
+    missing_columns: tuple[MissingColumn, ...] = ()
+    """The rule-bearing fields its members file lacks (:func:`planner.sources.rule_columns.sigma_rule_columns`)."""
 
     @cached_property
     def people(self) -> tuple[SigmaMember, ...]:
@@ -714,6 +732,8 @@ class IdpDirectory:
     """The groups whose hand-saved members answers are in doubt (:class:`GroupAnswerDoubt`): each an
     ``identical-members`` or ``stale-members`` warning of the loader and blocking ``inputs.identical_members`` or
     ``inputs.stale_members`` items of the plan."""
+    missing_columns: tuple[MissingColumn, ...] = ()
+    """The rule-bearing fields its users files lacks (:func:`planner.sources.rule_columns.idp_rule_columns`)."""
 
 
 class ByRun:

@@ -61,7 +61,7 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 LISTING_WARNINGS = ("(members-without-archived)", "(okta-users-without-deprovisioned)", "(idp-users-without-inactive)",
-                    "(no-created-column)")
+                    "(missing-rule-column)")
 """The endings of ``check``'s warnings about a listing that may lack its inactive records or its users' creation
 dates: the small hand-made exports of tests/fixtures hold no archived member, no DEPROVISIONED Okta user, no
 disabled user of other IdPs and (Entra CSVs) no createdDateTime, which these warnings name

@@ -247,7 +247,25 @@ def test_missing_created_column_blocks_and_check_names_the_column(capsys, tmp_pa
     idp = entra_copy(tmp_path, [priyanka("2026-10-01T09:00:00Z")], [PRIYANKA_VIEWER], drop_created=True)
     code, p = plan_files(capsys, tmp_path, idp)
     assert code == 3
-    assert_alan_held(before, p)
+    # without the column the export cannot tell when it was taken either (tester21 finding 7): every member no IdP user
+    # matches, and every guest the policy would disable, is held on unmatched.new_member beside Alan's item
+    undated = ["3x2uLcFsNLXYeQ5NIhA5RMBQgVTjG", "9RkgtbbmFLiGPXEGdQpeIXQ96ewRg", "ECiBauGWbdRoN5KEop6mfQHl3n0UV",
+               "dCL260TsvzkuoWIZjOjOpA30be1nk", "irl2fx60egIqGAydaHBmgzCwkPnaf", "j0X28AI1SAPvWaNyAVHqkX7hE2w64",
+               "k7ZGySkbV1JImdi7dIYiTLow1TFak", "svymW31OpqxLVBElRr4u8kLw2sjr0"]
+    guests = {"9RkgtbbmFLiGPXEGdQpeIXQ96ewRg", "dCL260TsvzkuoWIZjOjOpA30be1nk"}
+    ids = {a.id for a in p.actions}
+    assert before - ids == {f"members.deactivate:{ALAN}"} | {
+        f"members.{'disable_guest' if m in guests else 'deactivate'}:{m}" for m in undated}
+    assert ids - before == set()
+    assert [(r.id, r.blocking) for r in p.review_items if r.blocking] == [
+        (f"linking.recycled_address:{ALAN}", True)] + [(f"unmatched.new_member:{m}", True) for m in undated]
+    (wendy,) = [r for r in p.review_items if r.id == "unmatched.new_member:3x2uLcFsNLXYeQ5NIhA5RMBQgVTjG"]
+    assert wendy.message == (
+        "wendy.park@acme.example: no IdP user matches this member, made 2023-05-04T04:42:47Z, perhaps after the IdP "
+        f"export was taken, which it cannot tell ({idp / 'users.csv'} has no createdDateTime column (or no value in "
+        "it)): made by hand on purpose (a service account, a contractor, a break-glass admin) or after the export "
+        "was taken, so it is not deactivated on the export's silence; decide whether to keep or deactivate this "
+        "member (if the IdP provisioned them, export the IdP again and plan again)")
     assert item(p, "linking.recycled_address").message == ALAN_HEAD + (
         f"the export does not say when the IdP made {PRIYANKA} ({idp / 'users.csv'}, line 168, createdDateTime: no "
         f"value); Sigma made the member 2024-08-09T18:05:02.398Z; so how much later the IdP made {PRIYANKA} than "
@@ -255,12 +273,12 @@ def test_missing_created_column_blocks_and_check_names_the_column(capsys, tmp_pa
     code, out, _ = run_cli(capsys, "check", "--sigma", str(ACME / "sigma"), "--idp", str(idp))
     assert code == 0
     assert [line for line in out.splitlines() if "createdDateTime" in line] == [
-        f"warning: {idp / 'users.csv'} [createdDateTime]: no createdDateTime column (or no value in it): when Entra "
-        "made each user is unknown, so a user who signs in with a member's address under another name is held as a possible "
-        "recycled address, never linked (add the column to the download's view, or read the users with "
-        "`sigma-migrate fetch-idp`) (no-created-column)"]
+        f"warning: {idp / 'users.csv'} [createdDateTime]: no createdDateTime column (or no value in it), which the "
+        "format carries: the rules that decide on it cannot tell (createdDateTime: linking.rehire, "
+        "linking.recycled_address, unmatched.new_member), so each holds what it would decide on a blocking item; "
+        "export the file again with the column (missing-rule-column)"]
     code, out, _ = run_cli(capsys, "check", "--sigma", str(ACME / "sigma"), "--idp", str(ACME / "entra"))
-    assert code == 0 and "no-created-column" not in out
+    assert code == 0 and "missing-rule-column" not in out
 
 
 def test_excel_created_at_on_the_sigma_side_blocks(capsys, tmp_path):

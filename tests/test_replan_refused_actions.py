@@ -47,10 +47,23 @@ guards:
     deactivations: {percent: 100}
 """
 
-USERS = """id,userPrincipalName,displayName,surname,mail,givenName,userType,accountEnabled
+USERS_TEMPLATE = """id,userPrincipalName,displayName,surname,mail,givenName,userType,accountEnabled,createdDateTime
+11111111-1111-1111-1111-111111111111,admin@example.com,Admin Example,Example,admin@example.com,Admin,Member,True,{at}
+22222222-2222-2222-2222-222222222222,ann@example.com,Ann Example,Example,ann@example.com,Ann,Member,True,{at}
+"""
+
+
+UNDATED = """id,userPrincipalName,displayName,surname,mail,givenName,userType,accountEnabled
 11111111-1111-1111-1111-111111111111,admin@example.com,Admin Example,Example,admin@example.com,Admin,Member,True
 22222222-2222-2222-2222-222222222222,ann@example.com,Ann Example,Example,ann@example.com,Ann,Member,True
 """
+"""The same download without createdDateTime (a user SCIM lists without externalId is settled by SCIM's dates)."""
+
+
+def users_csv() -> str:
+    """The Entra download, its users made now (after the sandbox seeded its members): a download without
+    createdDateTime cannot tell when it was taken, and would hold every unmatched member (tester21 finding 7)."""
+    return USERS_TEMPLATE.format(at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
 
 
 def fetch_then_plan(capsys, tmp_path, server, name: str, *more: str):
@@ -97,7 +110,7 @@ def test_a_refused_deactivation_is_an_item_in_the_replan_with_applied_never_the_
                                                                                           capsys):
     policy = POLICY.replace("previous_scim: same_setup", "previous_scim: removed_by_support")
     write(tmp_path / "pol.yaml", policy)
-    write(tmp_path / "entra/users.csv", USERS)
+    write(tmp_path / "entra/users.csv", users_csv())
     urls = ("--rest-base-url", server.base_url, "--scim-base-url", server.scim_base_url)
 
     def fetch_and_plan(name: str, *more: str):
@@ -212,7 +225,7 @@ def test_a_user_scim_lists_without_external_id_before_the_first_link_is_never_a_
     provisioned (Sigma refuses their REST deactivation, 403): the first plan asks, and the answers deactivate them
     through SCIM (which Sigma takes) or keep them."""
     write(tmp_path / "pol.yaml", POLICY)
-    write(tmp_path / "entra/users.csv", USERS)
+    write(tmp_path / "entra/users.csv", UNDATED)
     urls = ("--rest-base-url", server.base_url, "--scim-base-url", server.scim_base_url)
     code, _, err = run_cli(capsys, "fetch", "--out", str(tmp_path / "e1"), "--base-url", server.base_url,
                            "--no-progress")
@@ -267,7 +280,7 @@ def test_the_first_plans_same_setup_carried_by_applied_keeps_a_user_pushed_befor
     was in use before this migration's first link) and kept the user an IdP that sends no ``externalId`` pushed
     before it; the re-plan, given that plan with ``--applied``, judges the user by that plan's answer: still the
     blocking ``scim.state_conflict``, naming the plan and the first link, never a REST deactivation."""
-    write(tmp_path / "entra/users.csv", USERS)
+    write(tmp_path / "entra/users.csv", users_csv())
     urls = ("--rest-base-url", server.base_url, "--scim-base-url", server.scim_base_url)
 
     def fetch_and_plan(name: str, policy: str, *more: str):

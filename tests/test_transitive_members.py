@@ -119,7 +119,8 @@ def acme_graph(tmp_path: Path, nesting: str | None) -> Path:
     users = [{"id": u["id"], "userPrincipalName": u["userPrincipalName"], "displayName": u["displayName"],
               "givenName": u["givenName"] or None, "surname": u["surname"] or None, "mail": u["mail"] or None,
               "userType": u["userType"], "accountEnabled": u["accountEnabled"] == "True",
-              "createdDateTime": u["createdDateTime"] or None} for u in rows(entra / "users.csv")]
+              "createdDateTime": u["createdDateTime"] or None, "externalUserState": u["externalUserState"] or None}
+             for u in rows(entra / "users.csv")]
     by_id = {u["id"]: u for u in users}
     groups = rows(entra / "groups.csv")
     group_id = {g["Display name"]: g["Object ID"] for g in groups}

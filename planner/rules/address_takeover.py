@@ -515,12 +515,17 @@ def member_archived(member: SigmaMember) -> CreatedDate:
         f"the Sigma export does not say when it {state} the member ({_where(member, field)}: no value)")
 
 
-def made_after_archive(member: SigmaMember, user: IdpUser) -> MadeAfterArchive | None:
+def made_after_archive(member: SigmaMember, user: IdpUser, directory: Directory | None = None
+                       ) -> MadeAfterArchive | None:
     """Whether the IdP may have made ``user`` after Sigma archived ``member`` (tester20 finding 4): the IdP user's
     creation (:func:`user_created`) after the member's archive (:func:`member_archived`) on some reading of the two
     dates (a year-last date is each day it may be, :func:`creation_gap`'s rule), ``None`` when every reading puts
     the IdP user first (it held the address while the member was still in use: the same account of the same
-    person) or when a date is not said at all (as before this rule: ``linking.archived_members`` decides).
+    person) or when a date is not said at all (as before this rule: ``linking.archived_members`` decides). A date
+    whose file lacks the column (``directory``'s :meth:`~planner.directory.Directory.lacks`: a Sigma members file
+    without ``updatedAt``, an IdP users file without its creation date) is not "not said" but cannot tell: the
+    result then says which file lacks which column (tester21 finding 7: Ruth Adler, archived 2022, reactivated for
+    an IdP user made 2025 from a members.csv without the date columns, 0 blocking).
 
     Such a reactivation would give an archived member (a leaver's account: history, home folder, teams, whatever
     documents it still owns) to whoever holds the address now; the "a rename in the IdP is common" reason that lets
@@ -528,11 +533,33 @@ def made_after_archive(member: SigmaMember, user: IdpUser) -> MadeAfterArchive |
     makes it a blocking ``linking.rehire`` whatever the names and ``linking.archived_members`` say, settled per
     person by ``linking.overrides``."""
     made, archived = user_created(user), member_archived(member)
-    if made.latest is None or archived.earliest is None or made.latest <= archived.earliest:
+    if made.latest is None or archived.earliest is None:
+        return _archive_untold(member, user, made, archived, directory)
+    if made.latest <= archived.earliest:
         return None
     if made.exact and archived.exact:
         days = (made.earliest - archived.earliest).days
         phrase = f"the IdP made {user.id} {user.created}, {days} days after {archived.phrase}"
     else:
         phrase = f"{made.phrase}; {archived.phrase}, so the IdP may have made {user.id} after the archive"
+    return MadeAfterArchive(made, archived, phrase)
+
+
+def _archive_untold(member: SigmaMember, user: IdpUser, made: CreatedDate, archived: CreatedDate,
+                    directory: Directory | None) -> MadeAfterArchive | None:
+    """:func:`made_after_archive` when a date is missing: ``None`` (not said) unless the file of a missing date lacks
+    its column, then the two sides said, each missing one as its file's column (tester21 finding 7)."""
+    if directory is None:
+        return None
+    user_lacks = (directory.lacks(user, user.created_field)
+                  if made.latest is None and not user.created_unreadable else None)
+    member_lacks = directory.lacks(member, "updatedAt") if archived.earliest is None and not member.updated_at else None
+    if user_lacks is None and member_lacks is None:
+        return None
+    state = "archived" if member.is_archived else "deactivated"
+    user_side = (f"the export does not say when the IdP made {user.id} ({user_lacks.words()})" if user_lacks
+                 else made.phrase)
+    member_side = (f"the Sigma export does not say when it {state} the member ({member_lacks.words()})"
+                   if member_lacks else archived.phrase)
+    phrase = (f"{user_side}; {member_side}, so whether the IdP made {user.id} after the archive cannot be told")
     return MadeAfterArchive(made, archived, phrase)

@@ -43,7 +43,8 @@ from typing import Collection, Iterable
 from msgspec.structs import replace
 
 from ..directory import Directory, Person, PersonStatus
-from ..model import Action, ActionKind, ItemEvidence, ItemRef, ReviewItem, email_key
+from ..model import Action, ActionKind, ItemEvidence, ItemRef, MissingColumn, ReviewItem, email_key
+from ..sources.rule_columns import INVITATION_FIELD
 from ..sources.entra import ext_upn_address
 from ..payloads import (
     UNSET,
@@ -430,13 +431,17 @@ def invitation_pending_items(people: Iterable[Person], actions: Iterable[Action]
     items = []
     for person in people:
         user = person.idp_user
-        if user is None or not user.invitation_pending:
+        if user is None:
+            continue
+        untold = (directory.lacks(user, INVITATION_FIELD)
+                  if not user.invitation_pending and user.is_guest and directory.missing_columns else None)
+        if not user.invitation_pending and untold is None:
             continue
         member = person.member
         if member is not None and action_id(ActionKind.SCIM_LINK_USER, member.member_id) in signing:
             what = (f"converts and links guest {member.email!r}" if person.converted
                     else f"links member {member.email!r}")
-            items.append(_pending_link_item(person, what, user.id in confirmed))
+            items.append(_pending_link_item(person, what, user.id in confirmed, untold))
         elif member is None and action_id(ActionKind.SCIM_CREATE_USER, user.id) in signing:
             items.append(_pending_item(person, "creates them", blocking=False, tail="", rule="guests.action",
                                        resolution=outside_policy(_RESEND.format(user.id) + "; export and plan again")))
@@ -447,31 +452,38 @@ _RESEND = ("resend the invitation of IdP user {} (Entra admin center: the user's
            "and have them accept it before the switch")
 
 
-def _pending_link_item(person: Person, what: str, confirmed: bool) -> ReviewItem:
+def _pending_link_item(person: Person, what: str, confirmed: bool, untold: MissingColumn | None = None
+                       ) -> ReviewItem:
+    """The item of a person the plan links whose invitation is pending, or, ``untold``, whose users file lacks
+    ``externalUserState`` so whether they accepted it cannot be told (tester21 finding 7: a guest who never accepted
+    was converted and linked from a download without the column, 0 blocking)."""
     user = person.idp_user
     assert user is not None
     if confirmed:
         return _pending_item(person, what, blocking=False, tail=f" ({CONFIRM_PENDING} names them)",
-                             rule=CONFIRM_PENDING, resolution="")
+                             rule=CONFIRM_PENDING, resolution="", untold=untold)
     return _pending_item(
-        person, what, blocking=True, rule=CONFIRM_PENDING,
+        person, what, blocking=True, rule=CONFIRM_PENDING, untold=untold,
         tail="; they sign in to Sigma today and would lose it: have them redeem it, or confirm the link",
         resolution=yaml_snippet({"guests": {"confirm_pending_invitations": [user.user_name or user.id]}}, notes=[
             _RESEND.format(user.id) + ", export and plan again; or link them all the same, knowing they cannot sign "
             "in until they redeem it:"]))
 
 
-def _pending_item(person: Person, what: str, *, blocking: bool, tail: str, rule: str, resolution: str) -> ReviewItem:
+def _pending_item(person: Person, what: str, *, blocking: bool, tail: str, rule: str, resolution: str,
+                  untold: MissingColumn | None = None) -> ReviewItem:
     user, member = person.idp_user, person.member
     assert user is not None
+    state = ("never accepted its Entra B2B invitation (externalUserState PendingAcceptance)" if untold is None else
+             f"is an Entra B2B guest, and whether it accepted its invitation cannot be told ({untold.words()})")
     return make_review(
         "guests.invitation_pending", user.id, blocking=blocking,
         subject=person_ref(member_id=member.member_id if member else None, email=member.email if member else None,
                            idp_id=user.id, user_name=user.user_name),
-        message=(f"IdP user {user.id} ({user.user_name}) never accepted its Entra B2B invitation "
-                 f"(externalUserState PendingAcceptance): the plan {what}, but after the switch Sigma signs in "
-                 "through the IdP only, which cannot sign them in until they redeem it; counted under "
-                 f"'Cannot sign in after the switch'{tail}"),
+        message=(f"IdP user {user.id} ({user.user_name}) {state}: the plan {what}, but after the switch Sigma "
+                 "signs in through the IdP only, which cannot sign them in until they redeem it"
+                 + ("; counted under 'Cannot sign in after the switch'" if untold is None else
+                    " (if they have not)") + tail),
         rule=rule,
         evidence=ItemEvidence(linked_by=person.link.key if person.link else UNSET),
         resolution=resolution,

@@ -184,7 +184,7 @@ def linked_status(member: SigmaMember, idp_id: str, key: str, directory: Directo
             return PersonStatus.DEACTIVATED
         if key in ("override", "scim"):
             return PersonStatus.REACTIVATE
-        if policy.archived_members == "reactivate" and made_after_archive(member, directory.idp_users[idp_id]) is None:
+        if policy.archived_members == "reactivate" and made_after_archive(member, directory.idp_users[idp_id], directory) is None:
             return PersonStatus.REACTIVATE
         return PersonStatus.REHIRE
     if member.user_kind == "guest":
@@ -1537,7 +1537,7 @@ def rehire_item(person: Person, directory: Directory) -> ReviewItem:
     member's documents never left them."""
     member, mid, iid = person.member, person.member_id, person.idp_id
     state = "archived" if member.is_archived else "inactive"
-    after = made_after_archive(member, person.idp_user)
+    after = made_after_archive(member, person.idp_user, directory)
     if after is not None:
         return made_after_archive_item(person, directory, after)
     archive = run_archive(person, directory)

@@ -62,11 +62,12 @@ from ..directory import (
     PROTECTED_BECAUSE, PROTECTED_MOVE, Directory, Person, PersonStatus, idp_is_active, made_after,
 )
 from ..model import (
-    Action, ActionKind, ItemEvidence, ReviewItem, ScimUser, SigmaMember, email_key, outside_words,
+    Action, ActionKind, ItemEvidence, MissingColumn, ReviewItem, ScimUser, SigmaMember, email_key, outside_words,
 )
 from ..payloads import UNSET, ArchiveAfter, DeactivateBefore, DeactivateEvidence, MemberRef
 from ..policy import Policy, PolicyPattern, compile_pattern
 from ..sources.export_dates import export_dates
+from ..sources.rule_columns import CREATED_RULES
 from ..sources.values import change_time, year_last_span
 from ..unsafe_characters import escape_address
 from . import make_action, make_review, person_ref, yaml_snippet
@@ -174,6 +175,13 @@ class NewMemberDates:
     (``export_newest`` ``None``): the export is dated, but by dates no rule can read, so whether a member was made
     after it cannot be told (tester21 finding 1: an Entra download re-saved in Excel was read as an export that
     dates nothing, and a member invited after it was deactivated on its silence)."""
+    undated_members: Mapping[str, MissingColumn] = field(default_factory=dict)
+    """The Sigma members files that lack ``createdAt`` (:class:`~planner.model.MissingColumn`), by path as read: a
+    member of one is made at a time no rule can tell, never "not said" (tester21 finding 7)."""
+    export_undated: tuple[MissingColumn, ...] = ()
+    """The IdP users files that lack the creation date their format carries, when no date of the export bounds when
+    it was taken (``export_newest`` ``None``): whether a member was made after the export cannot be told (tester21
+    finding 7: an Entra download without ``createdDateTime``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,8 +338,11 @@ def new_member_dates(directory: Directory) -> NewMemberDates:
     """The :class:`NewMemberDates` of ``directory``: SCIM's set-up, the IdP export's newest record and the members
     Sigma's SCIM state settles, read once per plan by this family and by the guests' (:func:`new_guest_item`)."""
     newest, unreadable = export_dates(directory.idp_users.values())
-    return NewMemberDates(directory.scim.set_up_by, newest,
-                          frozenset(directory.scim.users) | frozenset(directory.scim.without_external_id), unreadable)
+    missing = directory.missing_columns.values()
+    return NewMemberDates(
+        directory.scim.set_up_by, newest, frozenset(directory.scim.users) | frozenset(directory.scim.without_external_id),
+        unreadable, undated_members={c.path: c for c in missing if c.field == "createdAt"},
+        export_undated=() if newest or unreadable else tuple(c for c in missing if c.rules == CREATED_RULES))
 
 
 def export_taken_words(dates: NewMemberDates) -> str:
@@ -341,6 +352,14 @@ def export_taken_words(dates: NewMemberDates) -> str:
     first, more = dates.export_unreadable[0], len(dates.export_unreadable) - 1
     return (f"perhaps after the IdP export was taken, which its dates cannot tell ({first}"
             f"{f' and {more} more' if more else ''} cannot be read: saved again by a spreadsheet?)")
+
+
+def export_untold(dates: NewMemberDates) -> str:
+    """The clause of a member made perhaps after an IdP export that lacks its creation dates
+    (:attr:`NewMemberDates.export_undated`): ``perhaps after the IdP export was taken, which it cannot tell
+    (users.csv has no createdDateTime column (or no value in it))``."""
+    return ("perhaps after the IdP export was taken, which it cannot tell ("
+            + "; ".join(c.words() for c in dates.export_undated) + ")")
 
 
 def outside_groups(directory: Directory) -> dict[str, tuple[str, ...]]:
@@ -483,14 +502,23 @@ def created_later(member: SigmaMember, dates: NewMemberDates) -> str:
     if member.member_id in dates.scim_settled:
         return ""
     created = change_time(member.created_at)
+    untold = (dates.undated_members.get(member.source.file)
+              if not member.created_at and member.source is not None and dates.undated_members else None)
+    if untold is not None and (dates.scim_set_up_by or dates.export_newest or dates.export_unreadable
+                               or dates.export_undated):
+        since = [f"after SCIM was set up (by {dates.scim_set_up_by})"] if dates.scim_set_up_by else []
+        since += [f"after the IdP export's newest record ({dates.export_newest})"] if dates.export_newest else []
+        since += ["after the IdP export was taken"] if dates.export_unreadable or dates.export_undated else []
+        return (f"when Sigma made it is not said ({untold.words()}), so whether it was made {' or '.join(since)} "
+                "cannot be told")
     if created is None and member.created_at and (dates.scim_set_up_by or dates.export_newest
-                                                   or dates.export_unreadable):
-        if not dates.export_unreadable and made_before_all(member.created_at,
+                                                   or dates.export_unreadable or dates.export_undated):
+        if not (dates.export_unreadable or dates.export_undated) and made_before_all(member.created_at,
                                                            (dates.scim_set_up_by, dates.export_newest)):
             return ""
         since = [f"after SCIM was set up (by {dates.scim_set_up_by})"] if dates.scim_set_up_by else []
         since += [f"after the IdP export's newest record ({dates.export_newest})"] if dates.export_newest else []
-        since += ["after the IdP export was taken"] if dates.export_unreadable else []
+        since += ["after the IdP export was taken"] if dates.export_unreadable or dates.export_undated else []
         return (f"its createdAt {member.created_at!r} cannot be read, so whether it was made "
                 f"{' or '.join(since)} cannot be told")
     later = []
@@ -500,6 +528,8 @@ def created_later(member: SigmaMember, dates: NewMemberDates) -> str:
         later.append(f"after the IdP export's newest record ({dates.export_newest})")
     if created and dates.export_unreadable:
         later.append(export_taken_words(dates))
+    if created and dates.export_undated:
+        later.append(export_untold(dates))
     return f"made {created}, {' and '.join(later)}" if later else ""
 
 

@@ -37,13 +37,14 @@ policy against the data): :mod:`.validation`.
 
 from __future__ import annotations
 
+import dataclasses
 from importlib import import_module
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from ..errors import UserError
 from ..model import Finding, IdpDirectory, SigmaExport, Snapshot, Severity
-from . import detect, formulas, identity_values, required, screens, sigma
+from . import detect, formulas, identity_values, required, rule_columns, screens, sigma
 from .detect import IDP_FORMATS
 from ..gc_pause import gc_paused
 from .files import Findings, reused_buffer
@@ -110,6 +111,7 @@ def load_sigma_export(directory: str | Path) -> tuple[SigmaExport, list[Finding]
         findings.extend(dropped)
         findings.extend(check_sigma(export))
         findings.extend(formulas.sigma_formula_findings(export, screened))
+        export = dataclasses.replace(export, missing_columns=rule_columns.sigma_rule_columns(export))
     return export, list(findings)
 
 
@@ -148,6 +150,7 @@ def load_idp(
         findings.extend(required.idp_required_findings(directory))
         findings.extend(check_idp(directory, paths, report_empty=not failed))
         findings.extend(formulas.idp_formula_findings(directory, screened))
+        directory = dataclasses.replace(directory, missing_columns=rule_columns.idp_rule_columns(directory))
     return directory, list(findings)
 
 

@@ -69,7 +69,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Mapping
 
-from ..model import Email, Finding, IdpDirectory, IdpUser, Severity, SourceRef, TransitiveDoubt
+from ..model import Email, IdpDirectory, IdpUser, SourceRef, TransitiveDoubt
 from .directory import DirectoryBuilder, MemberTypes, make_emails, member_type_word, read_by_role
 from .envelopes import members_answers, records
 from .files import Findings, read_json
@@ -370,26 +370,6 @@ def _users_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> Non
         ))
     _report_rebuilt(path, counters, findings)
     builder.inputs.append(table.file.input_file("entra.users", count))
-
-
-def created_listing_finding(idp: IdpDirectory) -> Finding | None:
-    """``check``'s ``no-created-column`` warning at the first Entra users file (CSV download or Graph answer) none
-    of whose users carries a ``createdDateTime`` (``None`` otherwise): the documented "Download users" column
-    list has none (docs/formats.md §3a), and without it when Entra made each user is unknown, so the
-    recycled-address check has only the names and holds every user linked by address whose names are not the
-    member's (docs/policy.md "A leaver's address on another person", tester17 finding 3). A ``check`` finding,
-    as :func:`planner.sources.okta.deprovisioned_listing_finding`: the plan is safe without the column (it
-    holds), so ``plan`` does not repeat it."""
-    dated = {u.source.file for u in idp.users
-             if (u.created or u.created_unreadable) and u.source is not None}
-    for read in idp.inputs:
-        if read.kind == "entra.users" and read.records and read.path not in dated:
-            return Finding(Severity.WARNING, "no-created-column", read.path, "", "createdDateTime",
-                           "no createdDateTime column (or no value in it): when Entra made each user is unknown, so a "
-                           "user who signs in with a member's address under another name is held as a possible "
-                           "recycled address, never linked (add the column to the download's view, or read the "
-                           "users with `sigma-migrate fetch-idp`)")
-    return None
 
 
 def _deleted_are_inactive(table: Any, enabled: list, deleted: list[str], findings: Findings) -> list:
