@@ -42,7 +42,7 @@ from ..matching import (PINNED_KEYS, PLUS_TAG, AmbiguousGroup, IdentityGraph, Ne
                         member_attribute, new_accounts)
 from ..near_addresses import NEAR_REASONS, is_look_alike, letters_outside_ascii, near_keys, near_reason
 from ..model import (
-    DERIVED_EMAIL_TYPES, SCHEDULER_ROBOT_EMAIL, Action, ActionKind, AppliedArchive, AppliedSeen, IdpUser, ItemEvidence, ItemRef,
+    DERIVED_EMAIL_TYPES, SCHEDULER_ROBOT_EMAIL, Action, ActionKind, AppliedArchive, IdpUser, ItemEvidence, ItemRef,
     NameHint, ReviewItem, ScimUser, SigmaMember, email_key,
 )
 from ..policy import NEVER, Guests, Linking, Policy, UserNameGuard
@@ -68,6 +68,7 @@ from ..payloads import (
 from .address_takeover import (MadeAfterArchive, creation_gap, made_after_archive, member_made, names_phrase,
                                person_settlements, takeover_items, user_made)
 from .reactivated import archived_by_hand, archived_by_hand_item, decided, incomplete_export_item, missed_by_export
+from .since_applied import HandChange
 from .policy_entries import EntryUse
 from .examples import example_order, member_status, team_counts, unsafe_example
 from .idp_status import inactive_because
@@ -326,7 +327,7 @@ class LinkedPerson(msgspec.Struct, frozen=True):
     choice: UserNameChoice
     embed: bool = False
     """The member is an ``embed`` member the link would make internal: held (:func:`embed_member_item`)."""
-    by_hand: AppliedSeen | None = None
+    by_hand: HandChange | None = None
     """The member was archived or deactivated by hand since the applied plan that saw them active was made
     (:func:`.reactivated.archived_by_hand`), and linking would write that back: held (``would``,
     :func:`.reactivated.archived_by_hand_item`) until ``unmatched.decisions`` keeps them."""
@@ -334,7 +335,7 @@ class LinkedPerson(msgspec.Struct, frozen=True):
 
 
 def linked_person(pair: LinkedPair, policy: Policy, directory: Directory, held_idp_users: frozenset[str],
-                  overrides: Mapping[str, str], by_hand: Mapping[str, AppliedSeen] = {},
+                  overrides: Mapping[str, str], by_hand: Mapping[str, HandChange] = {},
                   kept: Mapping[str, str] = {}) -> LinkedPerson:
     """The record of the member and IdP user ``pair`` joins: :func:`linked_status`, and the userName the
     link sends (:func:`user_name_choice`, ``overrides``: :func:`guard_overrides`). The guard judges links,

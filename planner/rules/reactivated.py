@@ -28,7 +28,10 @@ An archive that was a mistake is undone where it was made: reactivate the member
 question then). A member archived before the first plan given was made is no hand change of the migration: linking
 decides them as before.
 
-Apply refuses a run whose earlier writes were reversed by hand (docs/apply.md); this is the re-plan's side of it.
+Both directions read the one comparison of the export with the applied plan's view,
+:func:`planner.rules.since_applied.changes_since` (its :data:`~.since_applied.MEMBER_STATE` field; mend21, was a
+second comparison here). Apply refuses a run whose earlier writes were reversed by hand (docs/apply.md); this is the
+re-plan's side of it.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from ..directory import Directory, Person
 from ..model import ActionKind, AppliedArchive, AppliedSeen, ItemEvidence, ReviewItem
 from ..policy import Policy
 from . import make_review, person_ref, yaml_snippet
+from .since_applied import ACTIVE, ARCHIVED, MEMBER_STATE, HandChange, changes_since
 
 REACTIVATED = "unmatched.reactivated"
 """The rule and item code of a member a run of an applied plan archived whom the export lists active again
@@ -54,9 +58,10 @@ docs/sigma-api.md §2.5): what :func:`planner.applied.applied_runs` records as a
 (which brings one back)."""
 
 
-ArchivedThen = AppliedArchive | AppliedSeen
-"""What says a member was archived or inactive before the export: a run's archive (:class:`AppliedArchive`) or how
-the plan given to ``plan --applied`` that read Sigma last saw them (:class:`AppliedSeen`)."""
+ArchivedThen = AppliedArchive | HandChange
+"""What says a member was archived or inactive before the export: a run's archive (:class:`AppliedArchive`) or the
+change of state since the plan given to ``plan --applied`` that read Sigma last saw them archived or inactive
+(:class:`~.since_applied.HandChange` of field :data:`~.since_applied.MEMBER_STATE`)."""
 
 
 def reactivated_members(directory: Directory) -> Mapping[str, ArchivedThen]:
@@ -69,38 +74,13 @@ def reactivated_members(directory: Directory) -> Mapping[str, ArchivedThen]:
     return found
 
 
-def seen_archived(directory: Directory) -> Mapping[str, AppliedSeen]:
-    """memberId -> how the plan given to ``plan --applied`` that read Sigma last saw each member it saw archived or
-    inactive (:attr:`planner.directory.Directory.applied_seen`) whom the export lists active, unless a run of the
-    plans given reactivated them through the REST API (``members.reactivate``,
-    :attr:`~planner.directory.Directory.applied_archives`) or wrote ``active: true`` through SCIM at or after that plan
-    read Sigma: a human reactivated them between the waves (tester19 finding 7: laura.bianchi@, archived since 2021
-    and left alone by v1.json, reactivated by hand, was deactivated again by the re-plan, 0 blocking). Empty without
-    ``--applied``."""
-    return changed_by_hand(directory, active_now=True)
-
-
-def changed_by_hand(directory: Directory, active_now: bool) -> Mapping[str, AppliedSeen]:
-    """memberId -> how the plan given to ``plan --applied`` that read Sigma last saw each member
-    (:attr:`planner.directory.Directory.applied_seen`) whose state the export lists flipped since: seen archived or
-    inactive and now active (``active_now``), or seen active and now archived or inactive, unless a run of the plans
-    given made that very change, through the REST API (:attr:`~planner.directory.Directory.applied_archives`: an
-    archive, or ``members.reactivate``) or by writing ``active`` through SCIM, at or after that plan read Sigma: a
-    human's change between the waves (:func:`seen_archived`, :func:`archived_by_hand`). Empty without ``--applied``."""
-    found = {}
-    members, archives, written = directory.members, directory.applied_archives, directory.scim.written
-    for mid, seen in directory.applied_seen.items():
-        member = members.get(mid)
-        if member is None or member.is_active is not active_now or seen.active is active_now:
-            continue
-        last = archives.get(mid)
-        if last is not None and last.archived is not active_now and last.at[:19] >= seen.at[:19]:
-            continue
-        scim = written.get((mid, "active"))
-        if scim is not None and scim.value is active_now and scim.at[:19] >= seen.at[:19]:
-            continue
-        found[mid] = seen
-    return found
+def seen_archived(directory: Directory) -> Mapping[str, HandChange]:
+    """memberId -> the :data:`~.since_applied.MEMBER_STATE` change of each member the plan given to ``plan --applied``
+    that read Sigma last saw archived or inactive and the export lists active, which no run of the plans given made
+    (:func:`planner.rules.since_applied.changes_since`): a human reactivated them between the waves (tester19 finding
+    7: laura.bianchi@, archived since 2021 and left alone by v1.json, reactivated by hand, was deactivated again by
+    the re-plan, 0 blocking). Empty without ``--applied``."""
+    return {c.object_id: c for c in changes_since(directory) if c.field == MEMBER_STATE and c.now == ACTIVE}
 
 
 def decided(policy: Policy, directory: Directory) -> Mapping[str, str]:
@@ -118,8 +98,8 @@ def archived_by(archived: ArchivedThen) -> str:
     2026-12-07T13:20:08.120Z (members.deactivate), active again in Sigma since"``, or for a member a plan saw
     archived (:func:`seen_archived`) ``"archived when plan v1.json read Sigma (2026-12-07T13:20:08Z), active in Sigma
     since, no run of this tool reactivated them"``."""
-    if isinstance(archived, AppliedSeen):
-        state = "archived" if archived.archived else "deactivated"
+    if isinstance(archived, HandChange):
+        state = "archived" if archived.seen == ARCHIVED else "deactivated"
         when = f" ({archived.at})" if archived.at else ""
         plan = f"{'undo plan' if archived.undo else 'plan'} {archived.plan}"
         return f"{state} when {plan} read Sigma{when}, active in Sigma since, no run of this tool reactivated them"
@@ -163,14 +143,12 @@ def reactivated_item(person: Person, archived: ArchivedThen, why: str) -> Review
         decision(person, "keep"), decision(person, "deactivate"))
 
 
-def archived_by_hand(directory: Directory) -> Mapping[str, AppliedSeen]:
-    """memberId -> how the plan given to ``plan --applied`` that read Sigma last saw each member it saw active
-    (:attr:`planner.directory.Directory.applied_seen`) whom the export lists archived or inactive, unless a run of the
-    plans given archived them last through the REST API (:attr:`~planner.directory.Directory.applied_archives`) or
-    wrote ``active: false`` last through SCIM (:attr:`planner.directory.ScimState.written`), at or after that plan read
-    Sigma (a run's change of state before it is what that plan saw): a human's change since (module docstring). Empty
-    without ``--applied``."""
-    return changed_by_hand(directory, active_now=False)
+def archived_by_hand(directory: Directory) -> Mapping[str, HandChange]:
+    """memberId -> the :data:`~.since_applied.MEMBER_STATE` change of each member the plan given to ``plan --applied``
+    that read Sigma last saw active and the export lists archived or inactive, which no run of the plans given made
+    (:func:`planner.rules.since_applied.changes_since`: a run's archive or ``active: false`` before that plan read
+    Sigma is what it saw): a human's change since (module docstring). Empty without ``--applied``."""
+    return {c.object_id: c for c in changes_since(directory) if c.field == MEMBER_STATE and c.seen == ACTIVE}
 
 
 def hand_change(person: Person) -> str:
@@ -179,19 +157,18 @@ def hand_change(person: Person) -> str:
     return "archived" if person.member.is_archived else "deactivated"
 
 
-def archived_by_hand_item(person: Person, seen: AppliedSeen, would: str) -> ReviewItem:
+def archived_by_hand_item(person: Person, seen: HandChange, would: str) -> ReviewItem:
     """The blocking ``linking.archived_by_hand`` item: ``person``'s member, active when the plan ``seen`` names was
-    made against Sigma, is archived or inactive in the export and no run of the plans given to ``plan --applied`` made
+    made against Sigma (:func:`archived_by_hand`), is archived or inactive in the export and no run of the plans given to ``plan --applied`` made
     it so; their IdP user is active and in scope and linking ``would`` write the change back (``"reactivate and link
     them (linking.archived_members: reactivate)"``). Settled by ``unmatched.decisions: keep`` (module docstring).
     Evidence: ``kind``, ``memberType``, ``userKind``."""
     member, user = person.member, person.idp_user
     state = hand_change(person)
-    when = f" (Sigma read {seen.at})" if seen.at else ""
     return member_question(
         person, ARCHIVED_BY_HAND, ARCHIVED_BY_HAND,
         f"{member.email}: {state} by hand since {seen.plan} was made, not by this tool: on purpose? "
-        f"{'undo plan ' if seen.undo else ''}{seen.plan}{when} saw the member active and no run of the plans given to "
+        f"{seen.plan_words()} saw the member active and no run of the plans given to "
         f"--applied {state} them; IdP user {user.id} ({user.user_name or ''}) is active and in scope, and this plan "
         f"would {would}, undoing that change. Keep the member as it is in Sigma (then take the IdP user out of the "
         "Sigma app's assignment), or, if it was a mistake, reactivate the member in Sigma and fetch again",

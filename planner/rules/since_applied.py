@@ -7,7 +7,8 @@ what a run of the plans given wrote at or after that plan read Sigma (the journa
 left was changed outside this tool between the waves, most likely by a Sigma admin on purpose. One comparison for
 every family: each family that would undo such a change, or whose earlier decision it breaks, names it by the
 :class:`HandChange` (waves20: a team renamed by hand dropped the link wave 1 made, silently; tester19 findings 1 and
-7 are the members' state, :mod:`.reactivated`).
+7: a member archived or reactivated by hand, asked about by :mod:`.reactivated`; mend21 made the members' state one
+more field here, was a second comparison of its own there).
 
 Fields compared:
 
@@ -15,15 +16,23 @@ Fields compared:
   differs, unless the new name is that group's displayName in the IdP export (the IdP's push renames the team to the
   group's name, ``teams.renamed_by_idp``; no run of this tool renames a team: ``scim.link_group`` sends the name it
   read). Read by :func:`planner.rules.teams.renamed_links`.
+- a member's state (:data:`MEMBER_STATE`: active, archived, inactive): seen archived or inactive and active now, or
+  seen active and archived or inactive now, unless a run of the plans given made that very change at or after that
+  plan read Sigma, through the REST API (:attr:`planner.directory.Directory.applied_archives`: an archive, or
+  ``members.reactivate``) or by writing ``active`` through SCIM (:attr:`planner.directory.ScimState.written`). Read
+  by :func:`planner.rules.reactivated.seen_archived` (tester19 finding 7: reactivated by hand, the re-plan archived
+  them again) and :func:`planner.rules.reactivated.archived_by_hand` (tester19 finding 1: archived by hand, linking
+  would write it back). A member seen archived and inactive now (or the reverse) is no change of state here: neither
+  is active.
 - a member's account type (``memberType``), unless a run wrote ``userType`` through SCIM since
   (:attr:`planner.directory.ScimState.written`);
 - a member's membership of a team the plan acted on (its fingerprint lists the team's members): joined or left since.
   A run's push or removal since is no revert the re-plan plans (it sends the export's membership again), so no run
   is subtracted here.
 
-The member fields are read by :func:`reverted_items`: the IdP winning over a change made by hand is by design, undoing
-it without naming it is not (tester19 finding 1, its milder half: nadine.achterberg@ given Build by hand, downgraded
-back to View by the re-plan, 0 items).
+The account type and team membership are read by :func:`reverted_items`: the IdP winning over a change made by hand
+is by design, undoing it without naming it is not (tester19 finding 1, its milder half: nadine.achterberg@ given
+Build by hand, downgraded back to View by the re-plan, 0 items).
 """
 
 from __future__ import annotations
@@ -33,7 +42,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from ..directory import Directory
-from ..model import ItemEvidence, ReviewItem, email_key
+from ..model import AppliedSeen, ItemEvidence, ReviewItem, SigmaMember, email_key
 from ..payloads import (
     Action, ScimLinkUser, ScimSetAccountType, ScimSetGroupMembers, TeamsRemoveMember,
 )
@@ -49,6 +58,12 @@ TEAM_MEMBERSHIP = "team"
 """:attr:`HandChange.field` of a member who joined or left a team since (``seen``/``now``: ``member`` | ``not a
 member``; :attr:`HandChange.team_id`, :attr:`HandChange.team_name`)."""
 
+MEMBER_STATE = "state"
+""":attr:`HandChange.field` of a member archived, deactivated or reactivated since (``seen``/``now``:
+:data:`ACTIVE` | :data:`ARCHIVED` | :data:`INACTIVE`, :func:`state_word`)."""
+
+ACTIVE, ARCHIVED, INACTIVE = "active", "archived", "inactive"
+
 CHANGED_BY_HAND = "applied.changed_by_hand"
 """The rule and item code of a member whose account type or team membership changed by hand since the applied plan
 saw it, which this plan sets back (:func:`reverted_items`)."""
@@ -59,10 +74,12 @@ IN, OUT = "member", "not a member"
 @dataclass(frozen=True)
 class HandChange:
     """One value of a Sigma object changed since the plan given to ``plan --applied`` that read Sigma last saw it,
-    not by a run of the plans given: the object's ``kind`` (``team``), its id (``object_id``: a teamId), the
-    ``field`` (:data:`TEAM_NAME`), the value ``seen`` and the value ``now`` (the re-plan's export), and the plan
-    that saw it (``plan`` as given, ``undo``, ``at``: when it read Sigma, ISO 8601 UTC, ``""`` when unknown). For a
-    team, ``group_id`` / ``group_name``: the IdP group that plan gave it."""
+    not by a run of the plans given: the object's ``kind`` (``team`` | ``member``), its id (``object_id``: a teamId
+    or a memberId), the ``field`` (:data:`TEAM_NAME`; :data:`MEMBER_STATE`, :data:`MEMBER_TYPE`,
+    :data:`TEAM_MEMBERSHIP`), the value ``seen`` and the value ``now`` (the re-plan's export), and the plan that saw
+    it (``plan`` as given, ``undo``, ``at``: when it read Sigma, ISO 8601 UTC, ``""`` when unknown). For a team,
+    ``group_id`` / ``group_name``: the IdP group that plan gave it; for a team membership, ``team_id`` /
+    ``team_name``: the team (its name in the export)."""
 
     kind: str
     object_id: str
@@ -86,16 +103,16 @@ class HandChange:
 
 def changes_since(directory: Directory) -> tuple[HandChange, ...]:
     """Every :class:`HandChange` of the export against the plan given to ``plan --applied`` that read Sigma last
-    (module docstring): :func:`team_changes` and :func:`member_changes`, by kind, object id, field, team name and the
-    value seen. Empty without ``--applied``."""
+    (module docstring): :func:`team_changes` and :func:`member_changes`, sorted once here by kind, object id, field,
+    team name, teamId and the value seen. Empty without ``--applied``."""
     found = [*team_changes(directory), *member_changes(directory)]
-    found.sort(key=lambda c: (c.kind, c.object_id, c.field, c.team_name or "", c.seen))
+    found.sort(key=lambda c: (c.kind, c.object_id, c.field, c.team_name or "", c.team_id or "", c.seen))
     return tuple(found)
 
 
 def team_changes(directory: Directory) -> list[HandChange]:
-    """The teams' :class:`HandChange` s: a linked team renamed since, not after its group (module docstring), by the
-    name seen then teamId."""
+    """The teams' :class:`HandChange` s, unsorted (:func:`changes_since` sorts): a linked team renamed since, not
+    after its group (module docstring)."""
     found = []
     groups = directory.groups
     for tid, seen in directory.applied_teams_seen.items():
@@ -107,18 +124,47 @@ def team_changes(directory: Directory) -> list[HandChange]:
             continue  # the IdP's push named the team after its group
         found.append(HandChange("team", tid, TEAM_NAME, seen.name, team.name, seen.plan, seen.undo, seen.at,
                                 seen.group_id, seen.group_name))
-    found.sort(key=lambda c: (c.seen, c.object_id))
     return found
 
 
+def state_word(archived: bool, inactive: bool) -> str:
+    """A member's state as :data:`MEMBER_STATE` words it: :data:`ARCHIVED` (archived, whatever ``active`` says),
+    :data:`INACTIVE` (``active: false`` through SCIM), else :data:`ACTIVE`."""
+    return ARCHIVED if archived else INACTIVE if inactive else ACTIVE
+
+
+def state_changed_by_hand(member: SigmaMember, seen: AppliedSeen, directory: Directory) -> bool:
+    """Whether ``member``'s state (the export) flipped between active and not since ``seen`` (the plan that read
+    Sigma last) and no run of the plans given made that very change at or after that plan read Sigma: its last
+    archive or ``members.reactivate`` through the REST API (:attr:`planner.directory.Directory.applied_archives`)
+    or its last ``active`` written through SCIM (:attr:`planner.directory.ScimState.written`) left the member as
+    the export lists them. Dates are ISO 8601 UTC, compared to the second (module docstring)."""
+    active_now = member.is_active
+    if active_now is seen.active:
+        return False
+    last = directory.applied_archives.get(member.member_id)
+    if last is not None and last.archived is not active_now and last.at[:19] >= seen.at[:19]:
+        return False
+    scim = directory.scim.written.get((member.member_id, "active"))
+    return not (scim is not None and scim.value is active_now and scim.at[:19] >= seen.at[:19])
+
+
 def member_changes(directory: Directory) -> list[HandChange]:
-    """The members' :class:`HandChange` s: account type, and membership of each team the plan has a fingerprint of
-    (module docstring). A member the export or the plan's view lacks is compared on nothing."""
+    """The members' :class:`HandChange` s, unsorted (:func:`changes_since` sorts): state
+    (:func:`state_changed_by_hand`), account type, and membership of each team the plan has a fingerprint of
+    (module docstring). A member the export or the plan's view lacks is compared on nothing; one either side lacks
+    an account type of is not compared on it."""
     found = []
     members, written = directory.members, directory.scim.written
     for mid, seen in directory.applied_seen.items():
         member = members.get(mid)
-        if member is None or seen.member_type is None or not member.member_type:
+        if member is None:
+            continue
+        if state_changed_by_hand(member, seen, directory):
+            found.append(HandChange("member", mid, MEMBER_STATE, state_word(seen.archived, seen.inactive),
+                                    state_word(member.is_archived, member.is_inactive), seen.plan, seen.undo,
+                                    seen.at))
+        if seen.member_type is None or not member.member_type:
             continue
         if member.member_type.casefold() != seen.member_type.casefold():
             wrote = written.get((mid, "userType"))
@@ -131,7 +177,7 @@ def member_changes(directory: Directory) -> list[HandChange]:
             continue
         before = set(team_seen.member_ids)
         now = {m.member_id for m in directory.team_members.get(tid, ())}
-        for mid in sorted(before ^ now):
+        for mid in before ^ now:
             if mid not in members or mid not in seen_by_member:
                 continue
             joined = mid in now

@@ -949,8 +949,9 @@ def renamed_links(assignments: list[Assignment], policy: Teams,
     """The ``assignments`` less those of the groups whose link a rename by hand broke, and the
     ``teams.renamed_by_hand`` item of each (:func:`renamed_by_hand_item`): the plan given to ``plan --applied``
     linked IdP group G to team T (:class:`~planner.model.AppliedTeamSeen`), T is named otherwise in the export, not
-    by the group's push (:func:`planner.rules.since_applied.team_changes`), and G is no longer assigned T (the rules
-    find T by its old name: G goes to a new team, another team, or none, while T becomes unmanaged). Blocking, the
+    by the group's push (:func:`planner.rules.since_applied.team_changes`, in no order: the plan sorts its items),
+    and G is no longer assigned T (the rules find T by its old name: G goes to a new team, another team, or none,
+    while T becomes unmanaged). Blocking, the
     group held (neither linked nor created), unless ``teams.confirm_new_teams`` names G (the link ends on purpose:
     G goes as the rules say, the item informational); ``teams.map`` mapping T's new name to G keeps the link (no
     item). Waves20 part 1."""
