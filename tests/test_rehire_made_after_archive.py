@@ -72,8 +72,11 @@ def message(names: str) -> str:
 
 @pytest.mark.parametrize("first, last, items", [
     ("Maria", "Gomez", [(f"linking.rehire:{MARIA}", True)]),
-    ("Mariana", "Gomez", [(f"linking.rehire:{MARIA}", True), (f"linking.recycled_address:{MARIA}", False)]),
-    ("Wei", "Zhang", [(f"linking.recycled_address:{MARIA}", True), (f"linking.rehire:{MARIA}", True)]),
+    # one person, one item per doubt: the rehire asks whether it is the same person, with the recycled address's
+    # settlements, so no linking.recycled_address beside it (t20b: 'Wei Zhang' gave both, blocking, same
+    # settlements; 'Mariana Gomez' an informational one)
+    ("Mariana", "Gomez", [(f"linking.rehire:{MARIA}", True)]),
+    ("Wei", "Zhang", [(f"linking.rehire:{MARIA}", True)]),
 ])
 def test_the_new_idp_user_at_an_archived_members_address_is_a_blocking_rehire(tmp_path, capsys, first, last, items):
     p = plan(tmp_path, capsys, first, last)
@@ -86,6 +89,42 @@ def test_the_new_idp_user_at_an_archived_members_address_is_a_blocking_rehire(tm
     assert (row.sigma_status, row.actions) == ("archived", ())
     # Ruth Adler, her IdP user made after her archive too, is reactivated and linked by her override
     assert [a.id for a in p.actions if RUTH in a.id] == [f"members.reactivate:{RUTH}", f"scim.link_user:{RUTH}"]
+
+
+EXPECTED_NEVER = [f"members.set_email:{MARIA}", f"scim.create_user:{NEW}"]
+"""never: the archived member moved to an alias (Sigma keeps one member per address), the new IdP user created."""
+
+SETTLEMENTS = (
+    f"# another person: never link IdP user {NEW} (maria.gomez@acme.example); member {MARIA}'s address is freed "
+    "first (linking.duplicates: rename, an alias; Sigma keeps one member per address), the member stays archived and "
+    "maria.gomez@acme.example is created; or the same person: link them (the member's account, documents and teams "
+    "become maria.gomez@acme.example's):\n"
+    f"linking:\n  overrides:\n    - {{idp: {NEW}, member: never}}\n  duplicates:\n    {MARIA}: rename\n"
+    f"# or:\n# linking:\n#   overrides:\n#     - {{idp: {NEW}, member: {MARIA}}}\n")
+
+
+def test_the_other_names_one_item_offers_both_settlements_and_never_settles_it(tmp_path, capsys):
+    """The other-name repro: the one ``linking.rehire`` item's settlements are the recycled address's; ``never``
+    with the member's address freed leaves nothing blocking about her: the member stays archived (renamed to an
+    alias) and the new IdP user is created."""
+    p = plan(tmp_path, capsys, "Wei", "Zhang")
+    [item] = [i for i in p.review_items if MARIA in i.id]
+    assert (item.id, item.rule, item.resolution) == (f"linking.rehire:{MARIA}", "linking.archived_members", SETTLEMENTS)
+    idp = tmp_path / "okta"
+    policy = (SAMPLES / "policy-okta-reviewed.yaml").read_text(encoding="utf-8").replace(
+        "    - {idp: jordan.lee2@acme.example, member: never}\n",
+        "    - {idp: jordan.lee2@acme.example, member: never}\n"
+        f"    - {{idp: {NEW}, member: never}}\n", 1).replace(
+        "duplicates: {ECiBauGWbdRoN5KEop6mfQHl3n0UV: rename}",
+        f"duplicates: {{ECiBauGWbdRoN5KEop6mfQHl3n0UV: rename, {MARIA}: rename}}", 1)
+    (tmp_path / "never.yaml").write_text(policy, encoding="utf-8")
+    code, out, err = run_cli(capsys, "plan", "--sigma", str(SAMPLES / "sigma"), "--idp", str(idp), "--policy",
+                             str(tmp_path / "never.yaml"), "--out", str(tmp_path / "never.json"),
+                             "--detailed-exitcode")
+    assert code == 2, out + err
+    settled = read_plan(tmp_path / "never.json")
+    assert [i.id for i in settled.review_items if MARIA in i.id or NEW in i.id] == []
+    assert [a.id for a in settled.actions if MARIA in a.id or NEW in a.id] == EXPECTED_NEVER
 
 
 def test_the_settlement_is_per_person(tmp_path, capsys):

@@ -32,6 +32,8 @@ is no proof of the person in two cases an identity admin meets every week (teste
   which value is missing or unreadable (file, row, column) or, when every reading gives the same verdict,
   the gap each gives. A side without a name and no date to bound the gap is no item, as before: nothing
   says another person (:func:`_recycled_verdict`).
+  A rehire whose IdP user the IdP made after Sigma archived the member gets no recycled-address item: its own
+  blocking ``linking.rehire`` asks the same question with the same settlements (:func:`asked_as_rehire`).
 
 A blocking item names both people, the address, both names (and for a recycled address both dates),
 and the two settlements as policy: ``never`` for the IdP user (another person: the member follows
@@ -224,6 +226,8 @@ def takeover_item(person: Person, directory: Directory, converts: bool = False) 
         return None
     if is_secondary_address(person, directory):
         return secondary_address_item(person, directory)
+    if asked_as_rehire(person):
+        return None
     dates = creation_gap(member, user)
     strong = names.verdict == MISSING or not names.alike
     verdict = _recycled_verdict(strong, names.verdict, dates.most)
@@ -231,6 +235,18 @@ def takeover_item(person: Person, directory: Directory, converts: bool = False) 
         return None
     decided = dates.least is not None and _recycled_verdict(strong, names.verdict, dates.least) is verdict
     return recycled_address_item(person, directory, dates, blocking=verdict, decided=decided)
+
+
+def asked_as_rehire(person: Person) -> bool:
+    """Whether ``person``'s own ``linking.rehire`` item (:func:`planner.rules.linking.made_after_archive_item`) asks
+    the recycled address's question already: a rehire (not a guest, whose return :mod:`.guests` asks about) whose IdP
+    user the IdP made after Sigma archived the member (:func:`made_after_archive`). That item names both names and
+    both dates and offers the very settlements of :func:`recycled_address_item` (``never`` with the member's address
+    freed, or a ``linking.overrides`` link), so the link through the address the user signs in with gets no
+    ``linking.recycled_address`` beside it: one person, one item per doubt (t20b: the other-name repro, 'Wei Zhang'
+    at maria.gomez@'s recycled address, gave one person both items, blocking, with the same settlements)."""
+    return (person.status is _REHIRE and person.member.user_kind != "guest"
+            and made_after_archive(person.member, person.idp_user) is not None)
 
 
 BLOCK, INFORM = True, False
