@@ -467,6 +467,9 @@ def approve_command(plan_file: str, by: str | None, rest_base_url: str | None, s
               help="Tries per request on 429, 5xx and network errors.")
 @click.option("--max-rate", type=click.FloatRange(min=0, min_open=True),
               help="At most this many requests per second to each API (default: no cap; Sigma publishes none).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
+              help="Seconds to wait for each part of Sigma's answer; longer is a network error, retried up to "
+              "--max-attempts (a whole request may take the longer of this and 120 s).")
 @click.option("--only", "only", multiple=True, metavar="SELECTOR",
               help="Apply one wave: email:ADDRESS, group:NAME, team:NAME, kind:KIND (repeatable; dependencies "
               "are pulled in; `show --only` previews it).")
@@ -477,7 +480,8 @@ def approve_command(plan_file: str, by: str | None, rest_base_url: str | None, s
 def apply_command(
     plan_file: str, auto_approve: bool, dry_run_only: bool, resume: bool, parallelism: int, as_json: bool,
     rest_base_url: str | None, scim_base_url: str | None, backoff_base: float, backoff_cap: float,
-    max_attempts: int, max_rate: float | None, only: tuple[str, ...], limit: int | None, verbose: bool,
+    max_attempts: int, max_rate: float | None, timeout: float, only: tuple[str, ...], limit: int | None,
+    verbose: bool,
 ) -> None:
     """Apply the approved PLAN to Sigma (REST v2 + SCIM 2.0), journaled and resumable.
 
@@ -502,12 +506,13 @@ def apply_command(
     from .execute.apply import ApplyOptions, apply_plan, dry_run, outcome_lines
     from .execute.progress import make_progress
     from .execute.retry import RetryPolicy
+    from .httpio import DEFAULT_DEADLINE
 
     options = ApplyOptions(
         auto_approve=auto_approve, resume=resume, parallelism=parallelism,
         rest_base_url=rest_base_url, scim_base_url=scim_base_url,
         retry=RetryPolicy(max_attempts=max_attempts, backoff_base=backoff_base, backoff_cap=backoff_cap),
-        max_rate=max_rate, only=only, limit=limit,
+        max_rate=max_rate, only=only, limit=limit, timeout=timeout, deadline=max(DEFAULT_DEADLINE, timeout),
     )
     if dry_run_only:
         shown = dry_run(plan_file, options)

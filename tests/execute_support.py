@@ -365,11 +365,24 @@ def resume_plan_actions() -> list[Action]:
     return actions
 
 
+HOLD_AT_MOST = 600.0
+"""Seconds a test's sandbox holds a request it was told to hold (``HoldWrites``, ``HoldSecondRead`` in
+tests/test_apply_resume_signals.py) when the test never releases it: far above any wait of a loaded machine, and
+below :data:`APPLY_TIMEOUT`."""
+
+APPLY_TIMEOUT = ("--timeout", "900")
+"""What every ``apply`` a test starts as a process is given: a held request is never given up by its client (a
+read timeout, retried: the request sent twice, the wave ending elsewhere) while the test holds it (was: both 30 s,
+so a test process starved for 30 s under load let its held writes through before its signal, or saw them sent
+again: tests/test_rollback_waves.py and tests/test_closed_runs.py failed 'reversing 1 written action(s)', '1
+action(s) in flight', close10-s20)."""
+
+
 def apply_cmd(plan: Path, server: SandboxServer, *extra: str) -> list[str]:
-    """``python -m planner apply PLAN`` against ``server`` at parallelism 2, fast retries."""
+    """``python -m planner apply PLAN`` against ``server`` at parallelism 2, fast retries, :data:`APPLY_TIMEOUT`."""
     return [sys.executable, "-m", "planner", "apply", str(plan),
             "--rest-base-url", server.base_url, "--scim-base-url", server.scim_base_url,
-            "--parallelism", "2", "--backoff-base", "0.01", "--backoff-cap", "0.05", *extra]
+            "--parallelism", "2", "--backoff-base", "0.01", "--backoff-cap", "0.05", *APPLY_TIMEOUT, *extra]
 
 
 def journal_states(journal: Path) -> dict[str, int]:

@@ -52,7 +52,7 @@ def stop_wave(tmp_path, server, hold, how: signal.Signals):
         assert proc.poll() is None  # it waits for the two actions in flight
     hold.release.set()
     wait_for(lambda: hold.served == 2)
-    _, err = proc.communicate(timeout=30)
+    _, err = proc.communicate(timeout=300)
     return plan, err, proc.returncode
 
 

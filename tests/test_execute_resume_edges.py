@@ -27,7 +27,7 @@ from planner.execute.approve import approve
 from planner.execute.journal import journal_path
 from planner.sandbox.server import SandboxServer
 
-from .execute_support import REPO, WriteCounter, apply_cmd, options_for, sandbox_env, small_org, write_test_plan
+from .execute_support import HOLD_AT_MOST, REPO, WriteCounter, apply_cmd, options_for, sandbox_env, small_org, write_test_plan
 
 
 class AfterWrite:
@@ -155,7 +155,7 @@ def test_a_write_that_landed_before_kill_9_is_recorded_as_the_interrupted_runs(t
 
     def hold() -> None:  # the write is made in Sigma; its answer never reaches the killed process
         landed.set()
-        release.wait(30)
+        release.wait(HOLD_AT_MOST)
 
     server, counter = sandbox(lambda app: AfterWrite(app, method, path, hold, match))
     try:
@@ -165,7 +165,7 @@ def test_a_write_that_landed_before_kill_9_is_recorded_as_the_interrupted_runs(t
         # one action in flight, so the held one is the only action the kill interrupts
         proc = subprocess.Popen(apply_cmd(plan, server, "--parallelism", "1"), cwd=REPO, env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        assert landed.wait(60)
+        assert landed.wait(300)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
         release.set()

@@ -22,7 +22,7 @@ from planner.execute.journal import journal_path, read_journal, read_reversals
 from planner.planfile import read_plan
 
 from .conftest import run_cli_with_environ
-from .execute_support import WriteCounter, journal_states, member_state, sandbox_env
+from .execute_support import APPLY_TIMEOUT, WriteCounter, journal_states, member_state, sandbox_env
 from .sandbox_fixture import sample_sandbox
 from .test_apply_resume_signals import HoldWrites, wait_for
 
@@ -37,7 +37,9 @@ def stop_wave(tmp_path, capsys, monkeypatch, how: signal.Signals, free: tuple[st
     flight (Sigma held them), after the writes to the paths of ``free`` were served (and no other: whichever of two
     writes in flight arrives first, :class:`HoldWrites` lets only those through), in ``tmp_path`` with relative paths:
     ``(server, cli)``; ``cli(*argv)`` runs the CLI with the sandbox's credentials (and URLs: ``targets=True``).
-    SIGINT lets the two finish (the run ends ``interrupted``); SIGKILL leaves them ``running``."""
+    SIGINT lets the two finish (the run ends ``interrupted``); SIGKILL leaves them ``running``. The writes are held
+    until the signal was sent, however long a loaded machine takes, and apply waits longer (:data:`APPLY_TIMEOUT`):
+    the wave stops where the test says, never after its held writes went through or were sent again."""
     monkeypatch.chdir(tmp_path)
     server = sample_sandbox(SIGMA)
     server.app = hold = HoldWrites(WriteCounter(server.app), free=free)
@@ -58,14 +60,15 @@ def stop_wave(tmp_path, capsys, monkeypatch, how: signal.Signals, free: tuple[st
         hold.release.clear()
         env = {**os.environ, **sandbox_env(server), "PYTHONPATH": str(REPO)}
         proc = subprocess.Popen([sys.executable, "-m", "planner", "apply", "v1.json", *urls, "--only", "group:Finance",
-                                 "--parallelism", "2", "--backoff-base", "0.01", "--backoff-cap", "0.05"],
+                                 "--parallelism", "2", "--backoff-base", "0.01", "--backoff-cap", "0.05",
+                                 *APPLY_TIMEOUT],
                                 cwd=tmp_path, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         wait_for(lambda: hold.served == len(free) and hold.arrived == len(free) + 2, proc)
         proc.send_signal(how)
         if how == signal.SIGKILL:
             proc.wait(timeout=10)
         hold.release.set()
-        _, err = proc.communicate(timeout=60)
+        _, err = proc.communicate(timeout=300)
         assert proc.returncode == (-signal.SIGKILL if how == signal.SIGKILL else 130), err
         yield server, cli
     finally:

@@ -24,7 +24,7 @@ from planner.execute.stale import PlannedEffects, left_by_push
 from planner.planfile import read_plan
 
 from .conftest import run_cli_with_environ
-from .execute_support import WriteCounter, journal_states, sandbox_env
+from .execute_support import APPLY_TIMEOUT, HOLD_AT_MOST, WriteCounter, journal_states, sandbox_env
 from .sandbox_fixture import sample_sandbox
 from .test_apply_resume_signals import wait_for
 
@@ -35,7 +35,8 @@ POLICY = REPO / "samples/acme/policy-okta-reviewed.yaml"
 
 class HoldPush:
     """WSGI middleware: the ``hold_at``-th SCIM group push (``PATCH /scim/v2/Groups/...``) waits until ``release``
-    is set (at most 30 s) before Sigma serves it; ``pushes`` counts the pushes received."""
+    is set (at most :data:`~tests.execute_support.HOLD_AT_MOST`) before Sigma serves it; ``pushes`` counts the
+    pushes received."""
 
     def __init__(self, app, hold_at: int):
         self.app, self.hold_at = app, hold_at
@@ -49,7 +50,7 @@ class HoldPush:
                 self.pushes += 1
                 held = self.pushes == self.hold_at
             if held:
-                self.release.wait(30)
+                self.release.wait(HOLD_AT_MOST)
         return self.app(environ, start_response)
 
 
@@ -95,12 +96,12 @@ def test_an_undo_interrupted_after_two_group_pushes_resumes_and_converges(tmp_pa
         hold.release.clear()
         env = {**os.environ, **sandbox_env(server), "PYTHONPATH": str(REPO)}
         proc = subprocess.Popen([sys.executable, "-m", "planner", "apply", "u.json", *urls, "--parallelism", "1",
-                                 "--backoff-base", "0.01", "--backoff-cap", "0.05"],
+                                 "--backoff-base", "0.01", "--backoff-cap", "0.05", *APPLY_TIMEOUT],
                                 cwd=tmp_path, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         wait_for(lambda: hold.pushes == 2, proc)  # the second push is in flight: Sigma holds it
         proc.send_signal(signal.SIGINT)
         hold.release.set()
-        _, err = proc.communicate(timeout=60)
+        _, err = proc.communicate(timeout=300)
         assert (proc.returncode, err.splitlines()[-1]) == (
             130, "sigma-migrate: error: interrupted; run `sigma-migrate apply u.json --resume` to continue")
         rows = read_journal(Path("u.json"))[2]
