@@ -15,7 +15,7 @@ from planner.model import AccountType, ItemEvidence, ItemRef, SigmaExport, Sigma
 
 from .conftest import write
 from .execute_support import counting_sandbox, member, sandbox_env
-from .test_replan_refused_actions import POLICY, USERS, fetch_then_plan
+from .test_replan_refused_actions import POLICY, fetch_then_plan, users_csv
 
 FINANCE = "44444444-4444-4444-4444-444444444444"
 GROUPS = f"Object ID,Display name,Mail,Group type,Membership type\n{FINANCE},Finance,,Security,Assigned\n"
@@ -47,7 +47,7 @@ def server(monkeypatch):
 
 def plan_after(tmp_path, capsys, server, name: str):
     write(tmp_path / "pol.yaml", POLICY)
-    write(tmp_path / "entra/users.csv", USERS)
+    write(tmp_path / "entra/users.csv", users_csv())
     write(tmp_path / "entra/groups.csv", GROUPS)
     write(tmp_path / "entra/group_members/Finance.csv", MEMBERS)
     return fetch_then_plan(capsys, tmp_path, server, name)[1]

@@ -14,10 +14,16 @@ import pytest
 from planner.model import ItemEvidence, ItemRef
 
 from .conftest import write
-from .test_replan_refused_actions import POLICY, USERS, fetch_then_plan, tiny_sandbox
+from .test_replan_refused_actions import POLICY, fetch_then_plan, tiny_sandbox, users_csv
 
 XAVI = "33333333-3333-3333-3333-333333333333"
-USERS_WITH_XAVI = USERS + f"{XAVI},xweber@example.com,Xavi Weber,Weber,xavi.weber3@example.com,Xavi,Member,True\n"
+
+
+def users_with_xavi() -> str:
+    """The tiny Entra download (:func:`users_csv`: its users made now) with Xavi, made with them."""
+    users = users_csv()
+    made = users.splitlines()[1].rsplit(",", 1)[1]
+    return users + f"{XAVI},xweber@example.com,Xavi Weber,Weber,xavi.weber3@example.com,Xavi,Member,True,{made}\n"
 
 
 def provision(server, user_name: str) -> str:
@@ -40,7 +46,7 @@ def server(monkeypatch):
 
 def test_one_external_id_on_two_scim_users_is_a_blocking_item_holding_the_person(tmp_path, server, capsys):
     write(tmp_path / "pol.yaml", POLICY)
-    write(tmp_path / "entra/users.csv", USERS_WITH_XAVI)
+    write(tmp_path / "entra/users.csv", users_with_xavi())
     managed = provision(server, "xweber@example.com")  # the IdP, under its own app userName
     second = provision(server, "xavi.weber3@example.com")  # the create keyed on the email
 
