@@ -169,19 +169,14 @@ class NewMemberDates:
     scim_set_up_by: str | None = None
     export_newest: str | None = None
     scim_settled: frozenset[str] = frozenset()
-    export_unreadable: tuple[str, ...] = ()
-    """The creation dates the IdP export wrote but that cannot be read, as written (``createdDateTime '43637'``: a
-    spreadsheet's serial number, a future date), when none of its dates bounds when it was taken
-    (``export_newest`` ``None``): the export is dated, but by dates no rule can read, so whether a member was made
-    after it cannot be told (tester21 finding 1: an Entra download re-saved in Excel was read as an export that
-    dates nothing, and a member invited after it was deactivated on its silence)."""
     undated_members: Mapping[str, MissingColumn] = field(default_factory=dict)
     """The Sigma members files that lack ``createdAt`` (:class:`~planner.model.MissingColumn`), by path as read: a
     member of one is made at a time no rule can tell, never "not said" (tester21 finding 7)."""
-    export_undated: tuple[MissingColumn, ...] = ()
-    """The IdP users files that lack the creation date their format carries, when no date of the export bounds when
-    it was taken (``export_newest`` ``None``): whether a member was made after the export cannot be told (tester21
-    finding 7: an Entra download without ``createdDateTime``)."""
+    export_untold: str = ""
+    """When none of the IdP export's dates bounds when it was taken (``export_newest`` ``None``) though it dates its
+    users, the clause saying so (:func:`export_untold_clause`): its creation dates cannot be read (tester21 finding
+    1: an Entra download re-saved in Excel) or its users file lacks the creation date its format carries (finding
+    7); ``""`` otherwise. Whether a member was made after the export then cannot be told."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,27 +334,36 @@ def new_member_dates(directory: Directory) -> NewMemberDates:
     Sigma's SCIM state settles, read once per plan by this family and by the guests' (:func:`new_guest_item`)."""
     newest, unreadable = export_dates(directory.idp_users.values())
     missing = directory.missing_columns.values()
+    undated = () if newest or unreadable else tuple(c for c in missing if c.rules == CREATED_RULES)
     return NewMemberDates(
         directory.scim.set_up_by, newest, frozenset(directory.scim.users) | frozenset(directory.scim.without_external_id),
-        unreadable, undated_members={c.path: c for c in missing if c.field == "createdAt"},
-        export_undated=() if newest or unreadable else tuple(c for c in missing if c.rules == CREATED_RULES))
+        undated_members={c.path: c for c in missing if c.field == "createdAt"},
+        export_untold=export_untold_clause(unreadable, undated))
 
 
-def export_taken_words(dates: NewMemberDates) -> str:
-    """The clause of a member made perhaps after an IdP export whose dates cannot be read
-    (:attr:`NewMemberDates.export_unreadable`): ``perhaps after the IdP export was taken, which its dates cannot
-    tell (createdDateTime '43637' and 167 more cannot be read: saved again by a spreadsheet?)``."""
-    first, more = dates.export_unreadable[0], len(dates.export_unreadable) - 1
-    return (f"perhaps after the IdP export was taken, which its dates cannot tell ({first}"
-            f"{f' and {more} more' if more else ''} cannot be read: saved again by a spreadsheet?)")
+def export_untold_clause(unreadable: tuple[str, ...], undated: tuple[MissingColumn, ...]) -> str:
+    """The clause of a member made perhaps after an IdP export no date of which bounds when it was taken
+    (:attr:`NewMemberDates.export_untold`): its creation dates ``unreadable`` (as written, :func:`export_dates`):
+    ``perhaps after the IdP export was taken, which its dates cannot tell (createdDateTime '43637' and 167 more
+    cannot be read: saved again by a spreadsheet?)``; else its users files ``undated`` (lacking the column):
+    ``perhaps after the IdP export was taken, which it cannot tell (users.csv has no createdDateTime column (or no
+    value in it))``; else ``""``."""
+    if unreadable:
+        more = len(unreadable) - 1
+        return (f"perhaps after the IdP export was taken, which its dates cannot tell ({unreadable[0]}"
+                f"{f' and {more} more' if more else ''} cannot be read: saved again by a spreadsheet?)")
+    if undated:
+        return ("perhaps after the IdP export was taken, which it cannot tell ("
+                + "; ".join(c.words() for c in undated) + ")")
+    return ""
 
 
-def export_untold(dates: NewMemberDates) -> str:
-    """The clause of a member made perhaps after an IdP export that lacks its creation dates
-    (:attr:`NewMemberDates.export_undated`): ``perhaps after the IdP export was taken, which it cannot tell
-    (users.csv has no createdDateTime column (or no value in it))``."""
-    return ("perhaps after the IdP export was taken, which it cannot tell ("
-            + "; ".join(c.words() for c in dates.export_undated) + ")")
+def _since(dates: NewMemberDates) -> list[str]:
+    """What a member whose own creation time cannot be told may have been made after: SCIM's set-up, the IdP
+    export's newest record, the IdP export itself (an untold export: :attr:`NewMemberDates.export_untold`)."""
+    since = [f"after SCIM was set up (by {dates.scim_set_up_by})"] if dates.scim_set_up_by else []
+    since += [f"after the IdP export's newest record ({dates.export_newest})"] if dates.export_newest else []
+    return since + (["after the IdP export was taken"] if dates.export_untold else [])
 
 
 def outside_groups(directory: Directory) -> dict[str, tuple[str, ...]]:
@@ -504,32 +508,22 @@ def created_later(member: SigmaMember, dates: NewMemberDates) -> str:
     created = change_time(member.created_at)
     untold = (dates.undated_members.get(member.source.file)
               if not member.created_at and member.source is not None and dates.undated_members else None)
-    if untold is not None and (dates.scim_set_up_by or dates.export_newest or dates.export_unreadable
-                               or dates.export_undated):
-        since = [f"after SCIM was set up (by {dates.scim_set_up_by})"] if dates.scim_set_up_by else []
-        since += [f"after the IdP export's newest record ({dates.export_newest})"] if dates.export_newest else []
-        since += ["after the IdP export was taken"] if dates.export_unreadable or dates.export_undated else []
-        return (f"when Sigma made it is not said ({untold.words()}), so whether it was made {' or '.join(since)} "
-                "cannot be told")
-    if created is None and member.created_at and (dates.scim_set_up_by or dates.export_newest
-                                                   or dates.export_unreadable or dates.export_undated):
-        if not (dates.export_unreadable or dates.export_undated) and made_before_all(member.created_at,
-                                                           (dates.scim_set_up_by, dates.export_newest)):
+    known = dates.scim_set_up_by or dates.export_newest or dates.export_untold
+    if untold is not None and known:
+        return (f"when Sigma made it is not said ({untold.words()}), so whether it was made "
+                f"{' or '.join(_since(dates))} cannot be told")
+    if created is None and member.created_at and known:
+        if not dates.export_untold and made_before_all(member.created_at, (dates.scim_set_up_by, dates.export_newest)):
             return ""
-        since = [f"after SCIM was set up (by {dates.scim_set_up_by})"] if dates.scim_set_up_by else []
-        since += [f"after the IdP export's newest record ({dates.export_newest})"] if dates.export_newest else []
-        since += ["after the IdP export was taken"] if dates.export_unreadable or dates.export_undated else []
         return (f"its createdAt {member.created_at!r} cannot be read, so whether it was made "
-                f"{' or '.join(since)} cannot be told")
+                f"{' or '.join(_since(dates))} cannot be told")
     later = []
     if made_after(created, dates.scim_set_up_by):
         later.append(f"after SCIM was set up (by {dates.scim_set_up_by})")
     if made_after(created, dates.export_newest):
         later.append(f"after the IdP export's newest record ({dates.export_newest})")
-    if created and dates.export_unreadable:
-        later.append(export_taken_words(dates))
-    if created and dates.export_undated:
-        later.append(export_untold(dates))
+    if created and dates.export_untold:
+        later.append(dates.export_untold)
     return f"made {created}, {' and '.join(later)}" if later else ""
 
 
