@@ -20,13 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..model import Finding, IdpDirectory, Severity
+from .generic_csv import FORMAT as GENERIC_CSV, ONELOGIN_FORMAT as ONELOGIN
+from .google import API_FORMAT as GOOGLE_API, CSV_FORMAT as GOOGLE_CSV
 from .okta import FORMAT as OKTA, deprovisioned_listing_finding, deprovisioned_listing_in_doubt
 
 CODE = "idp-users-without-inactive"
 """``check``'s warning code for the formats other than Okta's (:func:`inactive_listing_finding`)."""
 
 
-SUSPENDING_FORMATS = frozenset({"google-csv", "google-api", "generic-csv", "onelogin"})
+SUSPENDING_FORMATS = frozenset({GOOGLE_CSV, GOOGLE_API, GENERIC_CSV, ONELOGIN})
 """The export formats other than Okta's with a suspended status (Google's Suspended, a generic CSV's
 ``suspended_statuses``, OneLogin's 2), whose users ``unmatched.idp_suspended`` decides; Entra and SCIM have only
 enabled or not (docs/formats.md §3a, §7)."""
