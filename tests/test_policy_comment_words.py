@@ -14,17 +14,18 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = ["policies/default.yaml", "policies/examples/okta.yaml", "policies/examples/entra.yaml",
            "policies/examples/demo.yaml"]
-RUTH_ENTRY = {"policies/examples/okta.yaml": "    - {idp: 00uSdaXsT70zT6UFufLT, member: 3X1tfNuPuim0SwRr6E0QmcNxHghoI}",
-              "policies/examples/entra.yaml": "    - {idp: ruth.adler@acme.example, member: 3X1tfNuPuim0SwRr6E0QmcNxHghoI}",
-              "policies/examples/demo.yaml": "    - {idp: 00uSdaXsT70zT6UFufLT, member: 3X1tfNuPuim0SwRr6E0QmcNxHghoI}"}
+RUTH = "3X1tfNuPuim0SwRr6E0QmcNxHghoI"
+RUTH_ENTRY = {"policies/examples/okta.yaml": f"    - {{idp: 00uSdaXsT70zT6UFufLT, member: {RUTH}}}",
+              "policies/examples/entra.yaml": f"    - {{idp: ruth.adler@acme.example, member: {RUTH}}}",
+              "policies/examples/demo.yaml": f"    - {{idp: 00uSdaXsT70zT6UFufLT, member: {RUTH}}}"}
 
 
 @pytest.mark.parametrize("path", sorted(RUTH_ENTRY))
 def test_ruth_adler_s_override_says_her_documents_stay_with_their_new_owner(path):
     lines = (REPO / path).read_text(encoding="utf-8").splitlines()
     at = lines.index(RUTH_ENTRY[path])
-    assert lines[at - 1] == ("    # Ruth Adler came back: reactivate her archived account; documents her archive gave away "
-                             "stay with their new owner.")
+    assert lines[at - 1] == ("    # Ruth Adler came back: reactivate her archived account; documents her archive "
+                             "gave away stay with their new owner.")
 
 
 def test_default_policy_s_archived_members_comment_says_the_same():

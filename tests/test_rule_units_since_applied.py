@@ -10,7 +10,7 @@ from dataclasses import replace
 from planner.directory import build_directory
 from planner.model import AppliedArchive, AppliedRuns, AppliedSeen
 from planner.rules.reactivated import archived_by, archived_by_hand, seen_archived
-from planner.rules.since_applied import HandChange, changes_since
+from planner.rules.since_applied import HandChange, changes_since, state_changes
 
 from .plan_factory import member, policy, snapshot
 
@@ -59,6 +59,8 @@ def test_every_field_is_one_sorted_list_of_changes():
 
 def test_the_reactivated_and_archived_by_hand_members_are_read_from_that_list():
     d = directory()
+    assert sorted(state_changes(d), key=lambda c: c.object_id) == [
+        c for c in changes_since(d) if c.field == "state"]
     assert seen_archived(d) == {"m-laura": change("m-laura", "state", "archived", "active")}
     assert archived_by_hand(d) == {"m-back": change("m-back", "state", "active", "archived"),
                                    "m-early": change("m-early", "state", "active", "archived"),

@@ -42,7 +42,7 @@ from ..directory import Directory, Person
 from ..model import ActionKind, AppliedArchive, AppliedSeen, ItemEvidence, ReviewItem
 from ..policy import Policy
 from . import make_review, person_ref, yaml_snippet
-from .since_applied import ACTIVE, ARCHIVED, MEMBER_STATE, HandChange, changes_since
+from .since_applied import ACTIVE, ARCHIVED, HandChange, state_changes
 
 REACTIVATED = "unmatched.reactivated"
 """The rule and item code of a member a run of an applied plan archived whom the export lists active again
@@ -77,10 +77,10 @@ def reactivated_members(directory: Directory) -> Mapping[str, ArchivedThen]:
 def seen_archived(directory: Directory) -> Mapping[str, HandChange]:
     """memberId -> the :data:`~.since_applied.MEMBER_STATE` change of each member the plan given to ``plan --applied``
     that read Sigma last saw archived or inactive and the export lists active, which no run of the plans given made
-    (:func:`planner.rules.since_applied.changes_since`): a human reactivated them between the waves (tester19 finding
-    7: laura.bianchi@, archived since 2021 and left alone by v1.json, reactivated by hand, was deactivated again by
-    the re-plan, 0 blocking). Empty without ``--applied``."""
-    return {c.object_id: c for c in changes_since(directory) if c.field == MEMBER_STATE and c.now == ACTIVE}
+    (:func:`planner.rules.since_applied.state_changes`, that field of ``changes_since``): a human reactivated them
+    between the waves (tester19 finding 7: laura.bianchi@, archived since 2021 and left alone by v1.json, reactivated
+    by hand, was deactivated again by the re-plan, 0 blocking). Empty without ``--applied``."""
+    return {c.object_id: c for c in state_changes(directory) if c.now == ACTIVE}
 
 
 def decided(policy: Policy, directory: Directory) -> Mapping[str, str]:
@@ -146,9 +146,9 @@ def reactivated_item(person: Person, archived: ArchivedThen, why: str) -> Review
 def archived_by_hand(directory: Directory) -> Mapping[str, HandChange]:
     """memberId -> the :data:`~.since_applied.MEMBER_STATE` change of each member the plan given to ``plan --applied``
     that read Sigma last saw active and the export lists archived or inactive, which no run of the plans given made
-    (:func:`planner.rules.since_applied.changes_since`: a run's archive or ``active: false`` before that plan read
+    (:func:`planner.rules.since_applied.state_changes`: a run's archive or ``active: false`` before that plan read
     Sigma is what it saw): a human's change since (module docstring). Empty without ``--applied``."""
-    return {c.object_id: c for c in changes_since(directory) if c.field == MEMBER_STATE and c.seen == ACTIVE}
+    return {c.object_id: c for c in state_changes(directory) if c.seen == ACTIVE}
 
 
 def hand_change(person: Person) -> str:
@@ -159,10 +159,10 @@ def hand_change(person: Person) -> str:
 
 def archived_by_hand_item(person: Person, seen: HandChange, would: str) -> ReviewItem:
     """The blocking ``linking.archived_by_hand`` item: ``person``'s member, active when the plan ``seen`` names was
-    made against Sigma (:func:`archived_by_hand`), is archived or inactive in the export and no run of the plans given to ``plan --applied`` made
-    it so; their IdP user is active and in scope and linking ``would`` write the change back (``"reactivate and link
-    them (linking.archived_members: reactivate)"``). Settled by ``unmatched.decisions: keep`` (module docstring).
-    Evidence: ``kind``, ``memberType``, ``userKind``."""
+    made against Sigma (:func:`archived_by_hand`), is archived or inactive in the export and no run of the plans given
+    to ``plan --applied`` made it so; their IdP user is active and in scope and linking ``would`` write the change
+    back (``"reactivate and link them (linking.archived_members: reactivate)"``). Settled by
+    ``unmatched.decisions: keep`` (module docstring). Evidence: ``kind``, ``memberType``, ``userKind``."""
     member, user = person.member, person.idp_user
     state = hand_change(person)
     return member_question(

@@ -103,9 +103,9 @@ class HandChange:
 
 def changes_since(directory: Directory) -> tuple[HandChange, ...]:
     """Every :class:`HandChange` of the export against the plan given to ``plan --applied`` that read Sigma last
-    (module docstring): :func:`team_changes` and :func:`member_changes`, sorted once here by kind, object id, field,
-    team name, teamId and the value seen. Empty without ``--applied``."""
-    found = [*team_changes(directory), *member_changes(directory)]
+    (module docstring): :func:`team_changes`, :func:`state_changes` and :func:`member_changes`, sorted once here by
+    kind, object id, field, team name, teamId and the value seen. Empty without ``--applied``."""
+    found = [*team_changes(directory), *state_changes(directory), *member_changes(directory)]
     found.sort(key=lambda c: (c.kind, c.object_id, c.field, c.team_name or "", c.team_id or "", c.seen))
     return tuple(found)
 
@@ -149,22 +149,31 @@ def state_changed_by_hand(member: SigmaMember, seen: AppliedSeen, directory: Dir
     return not (scim is not None and scim.value is active_now and scim.at[:19] >= seen.at[:19])
 
 
+def state_changes(directory: Directory) -> list[HandChange]:
+    """The members' :data:`MEMBER_STATE` :class:`HandChange` s, unsorted (:func:`changes_since` sorts): one per
+    member whose state flipped by hand since the plan saw it (:func:`state_changed_by_hand`). What
+    :func:`planner.rules.reactivated.seen_archived` and :func:`~planner.rules.reactivated.archived_by_hand` read:
+    this field alone, so the families asking about a member's state do not compare every team's members too."""
+    found = []
+    members = directory.members
+    for mid, seen in directory.applied_seen.items():
+        member = members.get(mid)
+        if member is not None and state_changed_by_hand(member, seen, directory):
+            found.append(HandChange("member", mid, MEMBER_STATE, state_word(seen.archived, seen.inactive),
+                                    state_word(member.is_archived, member.is_inactive), seen.plan, seen.undo,
+                                    seen.at))
+    return found
+
+
 def member_changes(directory: Directory) -> list[HandChange]:
-    """The members' :class:`HandChange` s, unsorted (:func:`changes_since` sorts): state
-    (:func:`state_changed_by_hand`), account type, and membership of each team the plan has a fingerprint of
-    (module docstring). A member the export or the plan's view lacks is compared on nothing; one either side lacks
-    an account type of is not compared on it."""
+    """The members' other :class:`HandChange` s, unsorted (:func:`changes_since` sorts): account type, and
+    membership of each team the plan has a fingerprint of (module docstring). A member the export or the plan's
+    view lacks is compared on nothing; one either side lacks an account type of is not compared on it."""
     found = []
     members, written = directory.members, directory.scim.written
     for mid, seen in directory.applied_seen.items():
         member = members.get(mid)
-        if member is None:
-            continue
-        if state_changed_by_hand(member, seen, directory):
-            found.append(HandChange("member", mid, MEMBER_STATE, state_word(seen.archived, seen.inactive),
-                                    state_word(member.is_archived, member.is_inactive), seen.plan, seen.undo,
-                                    seen.at))
-        if seen.member_type is None or not member.member_type:
+        if member is None or seen.member_type is None or not member.member_type:
             continue
         if member.member_type.casefold() != seen.member_type.casefold():
             wrote = written.get((mid, "userType"))
