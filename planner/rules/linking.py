@@ -504,6 +504,7 @@ def decide(policy: Policy, directory: Directory, graph: IdentityGraph, *,
     outcome.review_items.extend(create_items)
     people = [p.person for p in linked] + free_members + free_idp
     outcome.review_items.extend(plus_variant_items(people, directory, linked_members))
+    outcome.review_items.extend(same_name_items(people, directory))
     people.sort(key=attrgetter("person"))
     return LinkingResult(tuple(people), outcome)
 
@@ -1762,6 +1763,83 @@ def plus_variant_item(member: SigmaMember, key: str, base: list[str], directory:
         ),
         rule="linking.plus_address_folding",
         candidates=[_member_ref(directory, mid) for mid in base],
+    )
+
+
+def same_name_items(people: list[Person], directory: Directory) -> list[ReviewItem]:
+    """``linking.same_name_as_linked`` (informational), by memberId: a member no IdP user matches (``unmatched``:
+    the ``unmatched`` policy decides it, and a deactivation gives its documents to the document owner) whose name is
+    a linked member's (:data:`planner.person_names.SAME`: the same words, two or more, in any order): a second
+    Sigma account of that person (an old address, an account made by hand), holding their work? Never merged
+    (other addresses, other members); reported so that the reviewer can keep it or move its documents to the
+    person first (tester21 finding 5: it was deactivated, documents to the owner, without a word, while a
+    would-be create of the same name is a blocking ``linking.same_person_hint``). A namesake at the same address
+    but for letter case or a ``+tag`` is left to ``linking.duplicates`` / ``linking.plus_variant``. Names are keyed
+    once per member (:func:`_name_key`: linked members are most of an organization)."""
+    wanted: dict[tuple[str, ...], list[Person]] = {}
+    for p in people:
+        if p.status is PersonStatus.UNMATCHED and p.member is not None:
+            key = _name_key(p.member)
+            if len(key) >= 2:
+                wanted.setdefault(key, []).append(p)
+    if not wanted:
+        return []
+    namesakes: dict[tuple[str, ...], list[Person]] = {}
+    for p in people:
+        if p.member is not None and p.idp_user is not None and (key := _name_key(p.member)) in wanted \
+                and is_linked(p):
+            namesakes.setdefault(key, []).append(p)
+    items = []
+    for key, linked in namesakes.items():
+        at = [(_base_address(p.member), p) for p in sorted(linked, key=lambda p: p.member.email)]
+        for unmatched in wanted[key]:
+            own = _base_address(unmatched.member)
+            others = [p for base, p in at if base != own]
+            if others:
+                items.append(same_name_item(unmatched, others, directory))
+    return sorted(items, key=attrgetter("id"))
+
+
+def _name_key(member: SigmaMember) -> tuple[str, ...]:
+    """``member``'s name as :func:`planner.person_names.whole` keys it (its folded words, sorted), read directly
+    when ``firstName`` and ``lastName`` are one ASCII word each (most members: the words are then only
+    lower-cased), else through :func:`planner.person_names.member_person_name`."""
+    first, last = (member.first_name or "").strip(), (member.last_name or "").strip()
+    if first.isascii() and last.isascii() and first.isalpha() and last.isalpha():
+        a, b = first.lower(), last.lower()
+        return (a, b) if a <= b else (b, a)
+    return whole(member_person_name(member))
+
+
+def _base_address(member: SigmaMember) -> str:
+    """``member``'s email key without a ``+tag``: a namesake at that address is a case or ``+tag`` variant, which
+    ``linking.duplicates`` or ``linking.plus_variant`` already names (:func:`same_name_items`)."""
+    key = member.email_key or email_key(member.email)
+    return PLUS_TAG.sub(r"\1@", key, count=1) if "+" in key else key
+
+
+def same_name_item(person: Person, namesakes: list[Person], directory: Directory) -> ReviewItem:
+    """``linking.same_name_as_linked`` of unmatched ``person``, whose name is that of the linked ``namesakes`` (in
+    email order: the first three are named; :func:`same_name_items`); the snippet keeps the member
+    (``unmatched.decisions``)."""
+    member = person.member
+    shown = namesakes[:3]
+    others = "; ".join(f"{p.member.email!r} (member {p.member_id}, linked to IdP user {p.idp_user.id})" for p in shown)
+    more = f" and {len(namesakes) - len(shown)} more" if len(namesakes) > len(shown) else ""
+    return make_review(
+        "linking.same_name_as_linked",
+        member.member_id,
+        blocking=False,
+        subject=person_ref(member_id=member.member_id, email=member.email),
+        message=(
+            f"{member.email!r} ({member_person_name(member).text}), which no IdP user matches, has the name of "
+            f"{others}{more}: a second Sigma account of the same person? It is not merged and follows the "
+            "`unmatched` policy (deactivated, its documents go to the document owner); if it is theirs, move its "
+            "documents to them in Sigma first, or keep it"
+        ),
+        rule="linking.same_name_as_linked",
+        candidates=[_member_ref(directory, p.member_id) for p in shown],
+        resolution=yaml_snippet({"unmatched": {"decisions": {member.email: "keep"}}}),
     )
 
 
