@@ -1774,11 +1774,13 @@ def same_name_items(people: list[Person], directory: Directory) -> list[ReviewIt
     (other addresses, other members); reported so that the reviewer can keep it or move its documents to the
     person first (tester21 finding 5: it was deactivated, documents to the owner, without a word, while a
     would-be create of the same name is a blocking ``linking.same_person_hint``). A namesake at the same address
-    but for letter case or a ``+tag`` is left to ``linking.duplicates`` / ``linking.plus_variant``. Names are keyed
+    but for letter case or a ``+tag`` is left to ``linking.duplicates`` / ``linking.plus_variant``, and a member a
+    userName change left behind to ``scim.second_account``. Names are keyed
     once per member (:func:`_name_key`: linked members are most of an organization)."""
     wanted: dict[tuple[str, ...], list[Person]] = {}
+    left_behind = directory.scim.second_accounts  # scim.second_account asks about them
     for p in people:
-        if p.status is PersonStatus.UNMATCHED and p.member is not None:
+        if p.status is PersonStatus.UNMATCHED and p.member is not None and p.member_id not in left_behind:
             key = _name_key(p.member)
             if len(key) >= 2:
                 wanted.setdefault(key, []).append(p)
