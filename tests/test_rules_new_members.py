@@ -168,6 +168,41 @@ def test_a_member_made_by_hand_after_scim_was_set_up_is_one_blocking_new_member_
     assert by_id(gone)["members.deactivate:mN"].rule == "unmatched.decisions"
 
 
+def read_by_fetch_idp(snap: Snapshot, fetched_at: str) -> Snapshot:
+    """``snap`` with its IdP export read by ``fetch-idp`` at ``fetched_at`` (its manifest's ``fetchedAt``)."""
+    return replace(snap, idp=replace(snap.idp, fetched_at=fetched_at))
+
+
+def test_a_new_member_the_idp_read_postdates_says_a_new_export_will_not_settle_it():
+    """doubts20: fetch-idp read the IdP 38 s after Nina was made and holds no user of hers, so she was not made
+    "after the export was taken", and "export the IdP again" would give the same item forever."""
+    p = plan(read_by_fetch_idp(org(NINA, OLD), "2026-12-06T17:34:10Z"), DEACTIVATE)
+    assert (kinds(p), review_codes(p)) == ([("members.deactivate", "members.deactivate:mO")],
+                                           [("unmatched.new_member", True)])
+    [item] = p.review_items
+    assert (item.id, item.message) == (
+        "unmatched.new_member:mN",
+        "nina@example.com: no IdP user matches this member, made 2026-12-06T17:33:32Z, after SCIM was set up (by "
+        "2026-12-01T10:00:00Z) and after the IdP export's newest record (2025-05-29T06:23:25Z), yet the IdP export, "
+        "read later (2026-12-06T17:34:10Z, fetch-idp's fetchedAt), holds no IdP user of theirs: made in Sigma by "
+        "hand on purpose (a service account, a contractor, a break-glass admin), or their IdP user is out of the "
+        "export's scope (not assigned to the Sigma app, a filtered read), so it is not deactivated on the export's "
+        "silence, and exporting the IdP again will not settle it; decide whether to keep or deactivate this member")
+    assert choices(item.resolution) == [
+        {"unmatched": {"decisions": {"nina@example.com": "keep"}}},
+        {"unmatched": {"decisions": {"nina@example.com": "deactivate"}}},
+    ]
+
+
+def test_an_idp_read_before_the_member_or_in_its_second_keeps_the_export_again_words():
+    """A read before Nina was made, or in her createdAt's second (no known order), may well have missed her."""
+    for read in ("2026-12-06T17:00:00Z", "2026-12-06T17:33:32Z"):
+        [item] = plan(read_by_fetch_idp(org(NINA), read), DEACTIVATE).review_items
+        assert item.message.endswith(
+            "or after the export was taken, so it is not deactivated on the export's silence; decide whether to keep "
+            "or deactivate this member (if the IdP provisioned them, export the IdP again and plan again)"), read
+
+
 def test_without_scim_state_a_member_made_after_the_idp_exports_newest_record_is_held():
     after_export = member("mA", "ava@example.com", "Ava", "After", created_at="2025-06-01T08:00:00.000Z")
     undated = member("mU", "uma@example.com", "Uma", "Undated")

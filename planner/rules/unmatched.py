@@ -177,6 +177,10 @@ class NewMemberDates:
     users, the clause saying so (:func:`export_untold_clause`): its creation dates cannot be read (tester21 finding
     1: an Entra download re-saved in Excel) or its users file lacks the creation date its format carries (finding
     7); ``""`` otherwise. Whether a member was made after the export then cannot be told."""
+    idp_read_at: str | None = None
+    """When ``fetch-idp`` read the IdP (:attr:`planner.directory.Directory.idp_fetched_at`, its manifest's
+    ``fetchedAt``), ``None`` when the export does not say: a member made before it whom the export lacks was not made
+    after the export was taken (:func:`read_after_made`, doubts20)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,7 +342,7 @@ def new_member_dates(directory: Directory) -> NewMemberDates:
     return NewMemberDates(
         directory.scim.set_up_by, newest, frozenset(directory.scim.users) | frozenset(directory.scim.without_external_id),
         undated_members={c.path: c for c in missing if c.field == "createdAt"},
-        export_untold=export_untold_clause(unreadable, undated))
+        export_untold=export_untold_clause(unreadable, undated), idp_read_at=directory.idp_fetched_at)
 
 
 def export_untold_clause(unreadable: tuple[str, ...], undated: tuple[MissingColumn, ...]) -> str:
@@ -727,7 +731,9 @@ def new_member_item(person: Person, config: UnmatchedSettings) -> ReviewItem:
     silence does not say they should go; settled by ``unmatched.decisions`` (``keep`` | ``deactivate``), or, for a
     member Sigma's SCIM lists (without an ``externalId``, :attr:`UnmatchedSettings.pre_scim`: made through SCIM,
     e.g. an IdP's test push, which Sigma refuses to deactivate through REST), by :func:`provisioned_entry`, the
-    message and notes saying who receives the documents either way (tester12 #10). Evidence: ``kind``,
+    message and notes saying who receives the documents either way (tester12 #10). When ``fetch-idp`` read the IdP
+    after the member was made (:func:`read_after_made`), the message says so and that a new export will not settle
+    it (was: "or after the export was taken ... export the IdP again", doubts20). Evidence: ``kind``,
     ``memberType``, ``userKind``, ``createdAt`` and the dates it is later than (``scimSetUpBy``,
     ``exportNewest``)."""
     member, dates = person.member, config.new_member_dates
@@ -743,13 +749,29 @@ def new_member_item(person: Person, config: UnmatchedSettings) -> ReviewItem:
                         "linking.scim_state_conflicts takes them as provisioned and deactivates them through SCIM")
         choices.append(provisioned_entry(listed.user_name))
         notes.append(provisioned_entry_note(config.owner.email, config.provisioning_admin.email))
+    if read_after_made(member, dates):
+        why = (f"{made_later(person, dates)}, yet the IdP export, read later ({dates.idp_read_at}, fetch-idp's "
+               "fetchedAt), holds no IdP user of theirs: made in Sigma by hand on purpose (a service account, a "
+               "contractor, a break-glass admin), or their IdP user is out of the export's scope (not assigned to "
+               "the Sigma app, a filtered read), so it is not deactivated on the export's silence, and exporting the "
+               "IdP again will not settle it; decide whether to keep or deactivate this member")
+    else:
+        why = (f"{made_later(person, dates)}: made by hand on purpose (a service account, a contractor, a "
+               "break-glass admin) or after the export was taken, so it is not deactivated on the export's silence; "
+               "decide whether to keep or deactivate this member (if the IdP provisioned them, export the IdP again "
+               "and plan again)")
     return new_member_review(
-        person, dates,
-        f"{member.email}: {why_unmatched(person)}, {made_later(person, dates)}: made by hand on purpose "
-        "(a service account, a contractor, a break-glass admin) or after the export was taken, so it is "
-        "not deactivated on the export's silence; decide whether to keep or deactivate this member (if the "
-        "IdP provisioned them, export the IdP again and plan again)" + listed_words,
+        person, dates, f"{member.email}: {why_unmatched(person)}, {why}" + listed_words,
         yaml_snippet(*choices, notes=notes))
+
+
+def read_after_made(member: SigmaMember, dates: NewMemberDates) -> bool:
+    """True when ``fetch-idp`` read the IdP (:attr:`NewMemberDates.idp_read_at`) in a later second than ``member``'s
+    ``createdAt`` (both ISO 8601 UTC to the second; a date unknown or unreadable, or the same second, is False: no
+    known order). Then the member was no newcomer the export was taken too early to hold, and a new export cannot
+    settle :func:`new_member_item` (doubts20; tester19 finding 6 is the same fault of ``scim.state_conflict``,
+    :meth:`planner.rules.scim_state.ChangeDates.read_after_made_words`)."""
+    return made_after(dates.idp_read_at, change_time(member.created_at))
 
 
 def new_member_review(person: Person, dates: NewMemberDates, message: str, resolution: str) -> ReviewItem:
