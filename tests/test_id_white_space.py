@@ -18,7 +18,7 @@ import pytest
 
 from planner.model import Severity
 from planner.sources import load_idp, load_sigma_export
-from planner.sources.values import as_id, id_white_space, read_id
+from planner.sources.values import as_id, id_white_space, ids_hold_white_space, read_id
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 NBSP = "\u00a0"
@@ -105,3 +105,27 @@ def test_padding_around_an_id_is_trimmed_alike_in_every_file(tmp_path):
     export, findings = load_sigma_export(root)
     assert invalid_ids(findings) == []
     assert ("t1", "m1") in {(m.team_id, m.member_id) for m in export.team_memberships}
+
+
+def test_the_joined_ids_screen_hits_every_id_that_is_not_printable_ascii():
+    # the C screen before the per-record check (issue 10 item 5): a space inside is an id's own character; a tab,
+    # DEL, a C0 control or any non-ASCII character sends the ids to the exact check (id_white_space), which names
+    # white space only
+    cases = [["00u1", "00u 2"], ["00u1", "00u\t2"], ["00u1", "00u\x7f2"], ["00u1", "00u\x002"], ["00u1", "00ü2"],
+             [], ["~!"]]
+    assert [ids_hold_white_space(ids) for ids in cases] == [False, True, True, True, True, False, False]
+    assert [id_white_space(v) for v in ("00u\t2", "00u\x7f2", "00u\x1f2")] == [
+        "U+0009 TAB inside", "", "U+001F CONTROL CHARACTER inside"]
+
+
+def test_a_scim_member_reference_with_a_tab_inside_is_one_error_at_its_group(tmp_path):
+    # the member references are screened with the ids of their users and groups (DirectoryBuilder.build): a JSON
+    # tab inside one no user has is reported at its Group, as a no-break space is
+    root = dirty_copy(tmp_path, "scim", "Groups.json", '{"value": "2819c223-7f76-453a-919d-000000000002"}',
+                      '{"value": "2819c223-7f76-453a-919d\\t000000000002"}')
+    directory, findings = load_idp(root)
+    assert invalid_ids(findings) == [(
+        Severity.ERROR, "Groups.json", "$.Resources[1]", "members",
+        "group 'contractors' lists member '2819c223-7f76-453a-919d\\t000000000002' holds U+0009 TAB inside: white "
+        "space is no part of an id, and an id is never altered (it would name a record in one file and none in "
+        "another); fix the value in the file, or export it again")]

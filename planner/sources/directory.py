@@ -52,6 +52,8 @@ loader contract (tests/test_sources_contract.py):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import attrgetter
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, Sequence
@@ -877,10 +879,10 @@ class DirectoryBuilder:
         way (:func:`~.values.read_id`, never trimming it), so such an id is reported rather than joined in one file
         and not in another (leftovers16 item 3). Decided on the joined ids in C for the usual export."""
         users, groups = self.users.values(), self._groups.values()
-        user_ids = [u.id for u in users] + [u.external_id or "" for u in users]
-        group_ids = [g.id for g in groups] + [g.external_id or "" for g in groups]
-        members = [m for g in groups for refs in (g.users, g.groups, g.untyped) for m in refs]
-        if not ids_hold_white_space(user_ids + group_ids + members):
+        record_id, external_id = attrgetter("id"), attrgetter("external_id")
+        members = chain.from_iterable(chain.from_iterable((g.users, g.groups, g.untyped) for g in groups))
+        if not ids_hold_white_space(chain(map(record_id, users), filter(None, map(external_id, users)),
+                                          map(record_id, groups), filter(None, map(external_id, groups)), members)):
             return
         where = self.findings
         for u in users:

@@ -34,6 +34,7 @@ and their per-record loops, run only on a hit.
 from __future__ import annotations
 
 from dataclasses import replace
+from itertools import chain
 from operator import attrgetter
 from typing import Iterable, Sequence
 
@@ -238,8 +239,10 @@ def sigma_id_findings(export: SigmaExport, read: Sequence[Finding] = ()) -> list
     item 3; the IdP side: :meth:`~.directory.DirectoryBuilder.build`). Decided on the joined ids in C first. ``read``:
     the loader's findings (a line break in a CSV id is its ``line-break-in-value`` already)."""
     members, teams, memberships = export.members, export.teams, export.team_memberships
-    ids = ([m.member_id for m in members] + [t.team_id for t in teams] + [m.team_id for m in memberships]
-           + [m.member_id for m in memberships])
+    member_id, team_id = attrgetter("member_id"), attrgetter("team_id")
+    # a team's memberships share its teamId: each distinct one joined once (224k -> 4k at 100k members)
+    ids = chain(map(member_id, members), map(team_id, teams), set(map(team_id, memberships)),
+                map(member_id, memberships))
     if not ids_hold_white_space(ids):
         return []
     findings = Findings(read)

@@ -193,15 +193,15 @@ def _typed_user(res: _WireUser, ref: SourceRef) -> IdpUser | None:
         return None  # white space around userType: the lenient walk names it (padded_user_type)
     if user_type:
         attributes["userType"] = user_type
-    if res.meta is not None:
-        if res.meta.created:
-            attributes["created"] = res.meta.created
-        if res.meta.lastModified:
-            attributes["lastModified"] = res.meta.lastModified  # Sigma's SCIM state: when SCIM last changed the user
     created = modified = None
-    if res.meta is not None:
-        created, modified = change_time(res.meta.created), change_time(res.meta.lastModified)
-        if (res.meta.created and created is None) or (res.meta.lastModified and modified is None):
+    meta = res.meta
+    if meta is not None and (meta.created or meta.lastModified):  # most exports date no user (meta.resourceType)
+        if meta.created:
+            attributes["created"] = meta.created
+        if meta.lastModified:
+            attributes["lastModified"] = meta.lastModified  # Sigma's SCIM state: when SCIM last changed the user
+        created, modified = change_time(meta.created), change_time(meta.lastModified)
+        if (meta.created and created is None) or (meta.lastModified and modified is None):
             return None  # an unreadable date: the lenient walk names it (date_field)
     name = res.name
     return IdpUser(

@@ -379,6 +379,7 @@ def _members_json(path: Path, findings: Findings) -> tuple[list[SigmaMember], An
             kind = _user_kind(rec, file, where, findings, kindless)
         first, last, member_type, org = (
             get("firstName"), get("lastName"), get("memberType"), get("organizationId"))
+        ref = SourceRef(file, where)
         append(SigmaMember(
             member_id=member_id,
             email=email,
@@ -390,10 +391,10 @@ def _members_json(path: Path, findings: Findings) -> tuple[list[SigmaMember], An
             is_archived=archived,
             is_inactive=inactive,
             organization_id=org if org.__class__ is str else _text(org),
-            created_at=_created_at(opt_text(get("createdAt")), "createdAt", SourceRef(file, where), findings),
+            created_at=_created_at(opt_text(get("createdAt")), "createdAt", ref, findings),
             updated_at=opt_text(get("updatedAt")),
             raw=rec,
-            source=SourceRef(file, where),
+            source=ref,
         ))
     _report_kindless(file, kindless, len(out), findings)
     return out, tf.input_file("sigma.members", len(out))
