@@ -48,8 +48,8 @@ def test_a_second_account_with_a_linked_members_name_is_named_and_still_decided_
     assert item.message == (
         "'g.dunmore@acme.example' (Greta Dunmore), which no IdP user matches, has the name of "
         f"'greta.dunmore@acme.example' (member {GRETA}, linked to IdP user 00ufaBfQcK29VwKggTJK): a second Sigma "
-        "account of the same person? It is not merged and follows the `unmatched` policy (deactivated, its documents "
-        "go to the document owner); if it is theirs, move its documents to them in Sigma first, or keep it")
+        "account of the same person? It is not merged and follows the `unmatched` policy (if it is deactivated, its "
+        "documents go to the document owner); if it is theirs, move its documents to them in Sigma first, or keep it")
     assert [c.member_id for c in item.candidates] == [GRETA]
     assert item.resolution == "unmatched:\n  decisions:\n    g.dunmore@acme.example: keep\n"
 

@@ -1836,8 +1836,8 @@ def same_name_item(person: Person, namesakes: list[Person], directory: Directory
         message=(
             f"{member.email!r} ({member_person_name(member).text}), which no IdP user matches, has the name of "
             f"{others}{more}: a second Sigma account of the same person? It is not merged and follows the "
-            "`unmatched` policy (deactivated, its documents go to the document owner); if it is theirs, move its "
-            "documents to them in Sigma first, or keep it"
+            "`unmatched` policy (if it is deactivated, its documents go to the document owner); if it is theirs, "
+            "move its documents to them in Sigma first, or keep it"
         ),
         rule="linking.same_name_as_linked",
         candidates=[_member_ref(directory, p.member_id) for p in shown],
