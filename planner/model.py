@@ -1818,7 +1818,7 @@ class Fingerprints(dict[str, Fingerprint]):
         return {k.removeprefix("member:"): v.state for k, v in self.items() if isinstance(v, MemberFingerprint)}
 
 
-PLAN_FORMAT_VERSION = 14
+PLAN_FORMAT_VERSION = 15
 """The plan file's shape. Raised whenever that shape changes (a field added, removed or retyped in a plan or in
 its ``policy.resolved``; tests/test_plan_schema.py pins the schema of each version, so a change without a new
 version fails there). 1: every plan written before 2026-12-06 21:30 UTC (its later shapes were not told apart:
@@ -1833,7 +1833,8 @@ finding 7); 8: ``policy.resolved.preflight.idp_users_include_deactivated``; 9: t
 ``policy.resolved.account_types.acknowledged_admin_upgrades`` and ``ItemEvidence.groupMapKeys`` (tester18 finding 5);
 12: ``policy.resolved.scope.individual_assignments`` (tester18 finding 7); 13:
 ``policy.resolved.guards.thresholds.team_growth``; 14: ``policy.resolved.guards.thresholds.upgrades`` and
-``creates``, ``summary.teams.member_additions`` (tester20 finding 2)."""
+``creates``, ``summary.teams.member_additions`` (tester20 finding 2); 15:
+``policy.resolved.guards.thresholds.team_shrink`` (tester21 finding 6)."""
 
 
 class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -1877,7 +1878,7 @@ class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     tool_version: str
     created_at: str
     digest: str
-    format_version: Literal[14] = PLAN_FORMAT_VERSION
+    format_version: Literal[15] = PLAN_FORMAT_VERSION
 
     @property
     def blocking_items(self) -> tuple[ReviewItem, ...]:

@@ -769,10 +769,11 @@ class Threshold(_Model):
 
 
 class Growth(_Model):
-    """A limit on growth (``guards.thresholds.team_growth``, ``upgrades``, ``creates``): more than ``count`` AND more
-    than ``percent`` of the category's base blocks the plan, so a few in a small organization or a team, or a modest
-    share of a large one, pass (tester20 finding 2: growth had no guard while shrinking had four). ``percent`` may
-    pass 100 where its base can be outgrown (a team, the organization). Each key has its own defaults (a subclass)."""
+    """A limit on growth (``guards.thresholds.team_growth``, ``upgrades``, ``creates``) or on one team's loss
+    (``team_shrink``): more than ``count`` AND more than ``percent`` of the category's base blocks the plan, so a few
+    in a small organization or a team, or a modest share of a large one, pass (tester20 finding 2: growth had no guard
+    while shrinking had four). ``percent`` may pass 100 where its base can be outgrown (a team, the organization).
+    Each key has its own defaults (a subclass)."""
 
     count: int = Field(ge=0)
     percent: float = Field(ge=0)
@@ -787,6 +788,20 @@ class TeamGrowth(Growth):
 
     count: int = Field(default=10, ge=0)
     percent: float = Field(default=100.0, ge=0)
+
+
+class TeamShrink(Growth):
+    """The loss of one existing team the plan may bring (``guards.thresholds.team_shrink``): a team linked to an IdP
+    group whose ``teams.remove_member`` actions (the push's removals and the leftovers' alike) take more than
+    ``count`` members AND more than ``percent`` of its current members blocks the plan. Default 5 and 25%: the share
+    of the org-wide ``team_member_removals`` default, per team, with a floor so that a small team's few leavers pass
+    (the reviewed sample policies remove at most 1 member of a team; bench/generate.py's organization of 10,000 at
+    most 33 of a team, never 25% of one past 5). tester21 finding 6: group Finance's members answer saved as its
+    first page of 10 (``limit=10``) took team Finance from 17 to 10 members (-9, 52.9%) with 0 blocking, since 11
+    removals of 158 memberships stayed under the org-wide 25%. docs/policy.md "guards"."""
+
+    count: int = Field(default=5, ge=0)
+    percent: float = Field(default=25.0, ge=0, le=100)
 
 
 class Upgrades(Growth):
@@ -818,7 +833,8 @@ class Thresholds(_Model):
 
     Percent bases: deactivations, guest_disables and downgrades are a share of
     active Sigma people; team_member_removals of current team memberships.
-    ``team_growth`` is judged per linked team (:class:`TeamGrowth`); ``upgrades`` of the active linked members
+    ``team_growth`` and ``team_shrink`` are judged per linked team (:class:`TeamGrowth`, :class:`TeamShrink`);
+    ``upgrades`` of the active linked members
     (:class:`Upgrades`); ``creates`` of active Sigma people (:class:`Creates`).
     """
 
@@ -827,6 +843,7 @@ class Thresholds(_Model):
     team_member_removals: Threshold | None = Field(default_factory=lambda: Threshold(percent=25))
     downgrades: Threshold | None = Field(default_factory=lambda: Threshold(percent=10))
     team_growth: TeamGrowth | None = Field(default_factory=TeamGrowth)
+    team_shrink: TeamShrink | None = Field(default_factory=TeamShrink)
     upgrades: Upgrades | None = Field(default_factory=Upgrades)
     creates: Creates | None = Field(default_factory=Creates)
 

@@ -56,7 +56,8 @@ REPROS = {
         "scim.set_account_type:VleY6IwzoeY3qCMa3vx2gRTuN5mDZ", "scim.set_account_type:biuzJgO6k5LeBqAzuovZODcTpX8qd",
         "scim.set_account_type:dlsxzc91QTMLFuSSKKhFbdIGlkwpJ", "scim.set_account_type:hoEnxM5AFmCb4uSzMcUBjE2y4ZEy5",
         "scim.set_account_type:qQKRp0ysSIwB4wmLFO3uMSjeseMgC"]),
-    "finance10": (FINANCE, 10, 44, set(), [  # team Finance losing 8 of its 19 people
+    "finance10": (FINANCE, 10, 45, {"guards.threshold.team_shrink"}, [  # team Finance losing 8 of its 19 people
+        # (and 17 -> 10 in all: guards.threshold.team_shrink, tests/test_team_shrink_guard.py)
         f"teams.remove_member:e5cd73fd-a310-46b1-8740-b7e718874ef3:{m}" for m in (
             "B0nVWpJ78XB4yVBPyL9NZFZDnPqyE", "BlVhHCTpCOXcLNf0n7r4dyhTES23R", "HMtBOj93Af0k4vuMp9hJqOjjk63jx",
             "WW8hFv6hN6XFkY9scSCoswyclO0ov", "erSVUXw4jv3ehQprAqQSczipUBo4h", "hTyQ9T79aG6kMnlvYzFdCC8m65UQn",

@@ -19,7 +19,7 @@ from planner.planning import plan_from_paths
 from planner.policy import PolicyError, resolved_policy
 
 ACME = Path(__file__).resolve().parent.parent / "samples" / "acme"
-AGAIN = (" (a plan of format 14 that lacks a field this build writes: edited by hand, or written by another build of "
+AGAIN = (" (a plan of format 15 that lacks a field this build writes: edited by hand, or written by another build of "
          "sigma-migrate; plan again with this one)")
 
 

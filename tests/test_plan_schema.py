@@ -45,7 +45,7 @@ def test_the_schema_is_exact():
     schema = plan_json_schema()
     plan = schema["$defs"]["Plan"]
     assert schema["$ref"] == "#/$defs/Plan"
-    assert plan["properties"]["format_version"] == {"const": 14} and "format_version" in plan["required"]
+    assert plan["properties"]["format_version"] == {"const": 15} and "format_version" in plan["required"]
     union = plan["properties"]["actions"]["items"]
     assert union["discriminator"]["propertyName"] == "kind" and len(union["oneOf"]) == 13
     fixed = [d for d in schema["$defs"].values() if d.get("type") == "object" and d.get("properties")]
@@ -71,6 +71,7 @@ SCHEMA_OF_FORMAT = {
     12: "sha256:f03baa09bd7b2ef65a709414556329a88155f685a42529273cb005d77fe98c6a",
     13: "sha256:5dd4ac4df17a5b6bcf7e9b083f3f01fa3a61372658cbf77f4f6807c67e77ac20",
     14: "sha256:4be51f71f5ec6ab989badc2671bbda220b81c17bf4672c212930ed1e95d9d0c5",
+    15: "sha256:f240c02c5dc2f46e665e5b7faf9e5b7eafa42eb19c66b4434c1742a872610f17",
 }
 """The sha256 of the shape of the plan's JSON Schema (policy.resolved's included; its prose left out:
 shape_of) of each plan format: a change of the plan's shape without a new PLAN_FORMAT_VERSION fails here (tester10 finding 9: the shape changed many times under
@@ -98,7 +99,7 @@ def test_the_schema_command_prints_it(capsys):
     assert json.loads(capsys.readouterr().out) == json.loads(json.dumps(plan_json_schema()))
 
 
-AGAIN = (" (a plan of format 14 that lacks a field this build writes: edited by hand, or written by another build of "
+AGAIN = (" (a plan of format 15 that lacks a field this build writes: edited by hand, or written by another build of "
          "sigma-migrate; plan again with this one)")
 
 CASES = [
@@ -140,19 +141,19 @@ CASES = [
      "tool); give the plan file `sigma-migrate plan --out PLAN` wrote, or plan again"),
     ("an earlier format_version", lambda d: d.update(format_version=1, tool_version="0.1.0", created_at="t0"),
      "plan format 1, written by an earlier build of sigma-migrate (tool_version 0.1.0, created t0); this build reads "
-     "plan format 14: plan again with this build; to apply, resume, verify or undo that plan, use the build that "
+     "plan format 15: plan again with this build; to apply, resume, verify or undo that plan, use the build that "
      "wrote it"),
-    # the format before this one (tester20 finding 2's growth guards raised it): refused alike, never read as having
-    # no key
-    ("the previous format_version", lambda d: d.update(format_version=13, tool_version="0.1.0", created_at="t0"),
-     "plan format 13, written by an earlier build of sigma-migrate (tool_version 0.1.0, created t0); this build reads "
-     "plan format 14: plan again with this build; to apply, resume, verify or undo that plan, use the build that "
+    # the format before this one (tester21 finding 6's team_shrink guard raised it): refused alike, never read as
+    # having no key
+    ("the previous format_version", lambda d: d.update(format_version=14, tool_version="0.1.0", created_at="t0"),
+     "plan format 14, written by an earlier build of sigma-migrate (tool_version 0.1.0, created t0); this build reads "
+     "plan format 15: plan again with this build; to apply, resume, verify or undo that plan, use the build that "
      "wrote it"),
-    ("a later format_version", lambda d: d.update(format_version=15, tool_version="0.2.0", created_at="t0"),
-     "plan format 15, written by a later build of sigma-migrate (tool_version 0.2.0, created t0); this build reads "
-     "plan format 14: use that build, or plan again with this one"),
+    ("a later format_version", lambda d: d.update(format_version=16, tool_version="0.2.0", created_at="t0"),
+     "plan format 16, written by a later build of sigma-migrate (tool_version 0.2.0, created t0); this build reads "
+     "plan format 15: use that build, or plan again with this one"),
     ("a format_version that is no number", lambda d: d.update(format_version="2"),
-     "unsupported format_version '2' (this build of sigma-migrate reads 14)"),
+     "unsupported format_version '2' (this build of sigma-migrate reads 15)"),
 ]
 
 

@@ -37,8 +37,8 @@ def test_all_guards_pass_on_a_quiet_plan():
         ("scim_setup_admin", True), ("api_credential_owner", True), ("scheduler_robot", True),
         ("last_admin", True), ("document_owner", True), ("threshold.deactivations", True),
         ("threshold.guest_disables", True), ("threshold.team_member_removals", True),
-        ("threshold.downgrades", True), ("threshold.team_growth", True), ("threshold.upgrades", True),
-        ("threshold.creates", True), ("idp_export", True),
+        ("threshold.downgrades", True), ("threshold.team_growth", True), ("threshold.team_shrink", True),
+        ("threshold.upgrades", True), ("threshold.creates", True), ("idp_export", True),
     ]
 
 
@@ -126,6 +126,85 @@ def test_team_growth_null_turns_the_check_off():
     p = growing_team(5, 20, "guards:\n  thresholds:\n    team_growth: null\n")
     assert guard(p, "threshold.team_growth") == {"name": "threshold.team_growth", "ok": True,
                                                  "detail": "team_growth: no limit"}
+
+
+def shrinking_teams(sizes: dict[str, tuple[int, int]], extra: str = ""):
+    """For each ``name: (before, group_size)``, team ``name`` of ``before`` members linked to group ``name`` holding
+    the first ``group_size`` of them: the push removes ``before - group_size``. Everyone stays in the IdP and in
+    scope (group Everyone), so nothing else is planned for them."""
+    from .plan_factory import team
+
+    total = sum(before for before, _ in sizes.values())
+    members = people(total)
+    users = [user(f"u{i}", f"p{i}@example.com") for i in range(total)]
+    groups, teams, memberships, start = [group("gAll", "Everyone", [f"u{i}" for i in range(total)])], [], {}, 0
+    for name, (before, group_size) in sizes.items():
+        groups.append(group(f"g{name}", name, [f"u{i}" for i in range(start, start + group_size)]))
+        teams.append(team(f"t{name}", name))
+        memberships[f"t{name}"] = [f"p{i}" for i in range(start, start + before)]
+        start += before
+    return plan(snapshot(members, users, groups=groups, teams=teams, memberships=memberships),
+                "teams:\n  rules: [{match: exact}]\n" + extra)
+
+
+def removals(p) -> int:
+    return sum(a.kind.value == "teams.remove_member" for a in p.actions)
+
+
+TEAM_SHRINK_QUESTION = ("is the IdP group's members answer whole (not the first page of a listing asked with a small "
+                        "limit, nor cut by a group rule gone wrong), or do these people really leave the team?")
+TEAM_SHRINK_PASSES = {"name": "threshold.team_shrink", "ok": True,
+                      "detail": "team_shrink: no linked team loses more than 5 members and more than 25% of the "
+                                "team's members"}
+
+
+def test_a_team_losing_more_than_five_members_and_a_quarter_blocks_naming_each_team_largest_loss_first():
+    """tester21 finding 6: group Finance's answer saved as its first page took team Finance from 17 to 10 with 0
+    blocking items, under the org-wide team_member_removals; a team losing 8 of 19, and one losing 6 of 12, block."""
+    p = shrinking_teams({"Finance": (19, 11), "Sales": (12, 6), "Ops": (40, 32)})
+    detail = ("team_shrink: 2 linked team(s) lose more than 5 members and more than 25% of the team's members "
+              "(guards.thresholds.team_shrink): 'Finance' (group 'Finance') 19 -> 11 (-8, 42.1%); 'Sales' (group "
+              f"'Sales') 12 -> 6 (-6, 50.0%): {TEAM_SHRINK_QUESTION}")
+    item = failed_item(p, "threshold.team_shrink", detail)
+    assert blocking_codes(p) == ["guards.threshold.team_shrink"]
+    assert yaml.safe_load(item.resolution) == {"guards": {"thresholds": {"team_shrink": {"count": 8}}}}
+    assert item.resolution.endswith("# or:\n# guards:\n#   thresholds:\n#     team_shrink: null\n")
+    assert removals(p) == 8 + 6 + 8  # the plan still shows what it would do
+    settled = shrinking_teams({"Finance": (19, 11), "Sales": (12, 6), "Ops": (40, 32)},
+                              "guards:\n  thresholds:\n    team_member_removals: null\n    team_shrink: {count: 8}\n")
+    assert guard(settled, "threshold.team_shrink")["ok"] is True and blocking_codes(settled) == []
+
+
+def test_six_teams_over_the_bound_name_five_and_count_the_rest():
+    p = shrinking_teams({f"T{n}": (10 + n, 3) for n in range(6)})
+    shown = "; ".join(f"'T{n}' (group 'T{n}') {10 + n} -> 3 (-{7 + n}, {100 * (7 + n) / (10 + n):.1f}%)"
+                      for n in range(5, 0, -1))
+    failed_item(p, "threshold.team_shrink",
+                "team_shrink: 6 linked team(s) lose more than 5 members and more than 25% of the team's members "
+                f"(guards.thresholds.team_shrink): {shown}; and 1 more: {TEAM_SHRINK_QUESTION}")
+
+
+@pytest.mark.parametrize("before, group_size", [(19, 17), (8, 4), (40, 32), (24, 18)])
+def test_ordinary_team_losses_pass(before, group_size):
+    """2 of 19 (tester21 finding 6's normal case), 4 of 8 (not more than 5), 8 of 40 (20%), 6 of 24 (25%, not more):
+    no item."""
+    assert guard(shrinking_teams({"Finance": (before, group_size)}), "threshold.team_shrink") == TEAM_SHRINK_PASSES
+
+
+def test_a_team_an_empty_group_empties_is_asked_by_teams_empty_group_alone():
+    """Group Finance with no member at all empties its team of 10: teams.empty_group asks (blocking), not this guard,
+    and teams.confirm_empty settles it alone."""
+    p = shrinking_teams({"Finance": (10, 0)})
+    assert guard(p, "threshold.team_shrink") == TEAM_SHRINK_PASSES
+    assert blocking_codes(p) == ["teams.empty_group"]
+    confirmed = shrinking_teams({"Finance": (10, 0)}, "  confirm_empty: [Finance]\n")
+    assert blocking_codes(confirmed) == [] and removals(confirmed) == 10
+
+
+def test_team_shrink_null_turns_the_check_off():
+    p = shrinking_teams({"Finance": (19, 11)}, "guards:\n  thresholds:\n    team_shrink: null\n")
+    assert guard(p, "threshold.team_shrink") == {"name": "threshold.team_shrink", "ok": True,
+                                                 "detail": "team_shrink: no limit"}
 
 
 GROUP_QUESTION = ("does the IdP group now hold far more people than it should (a group rule gone wrong, another "

@@ -18,10 +18,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:d0bcac2e8df84c635973f81c9359eeef8a078e047ebb5a38683a0fc9cca8c660",
-    "okta-reviewed": "sha256:e6043fd27cc8c2900811a904aab186b50e9413eeaeae3259bd0bddbb47013132",
-    "entra": "sha256:1b7f5ce86fd74366205cece5fea69c1c26b42ac62d14b05619eb8bafbc3cb961",
-    "entra-reviewed": "sha256:7d767c2e0a8bb947d4c7150faf71d8efce2a734d3007d99a8ff929a6655837ce",
+    "okta": "sha256:b3ea2db702d5a94974e06ca6b47aa7197bdd0637b33e054742735983b20b86d5",
+    "okta-reviewed": "sha256:b5805a14a7ec409ba79f19e7c40cf965120c944a561ef8e8feab660104555e49",
+    "entra": "sha256:4ea64d5c1b6be1f220f71fc3106d1da503f8fcff574a551723dd2c606fd0eeb3",
+    "entra-reviewed": "sha256:2f11983e76e9f1e34bd49d221c78c3457239763b1319599e02e145113583e7b0",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""

@@ -16,7 +16,8 @@
 - ``threshold.<category>``: deactivations, guest_disables,
   team_member_removals, downgrades within ``guards.thresholds``.
 - ``threshold.team_growth`` / ``threshold.upgrades`` / ``threshold.creates``: growth, more than a count AND more than
-  a percent blocks (:class:`~planner.policy.Growth`; tester20 finding 2).
+  a percent blocks (:class:`~planner.policy.Growth`; tester20 finding 2); ``threshold.team_shrink``: one linked team's
+  loss in the same shape (tester21 finding 6).
 - ``idp_export``: the IdP export holds at least ``min_idp_users`` active
   in-scope users and has not shrunk by more than ``max_shrink_percent``
   against the active Sigma people (an export filtered by mistake).
@@ -32,7 +33,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
-from typing import Collection, Iterable, Mapping, Sequence
+from typing import Callable, Collection, Iterable, Mapping, Sequence
 
 from ..directory import PROTECTED_MOVE, Directory, Person, PersonStatus
 from ..model import (
@@ -41,7 +42,7 @@ from ..model import (
 )
 from ..outcomes import LEAVING_KINDS, LOCKOUT_LABELS, lockout
 from ..payloads import ScimSetAccountType, target_addresses, target_member_id
-from ..policy import Creates, Growth, Policy, TeamGrowth, Threshold, Upgrades
+from ..policy import Creates, Growth, Policy, TeamGrowth, TeamShrink, Threshold, Upgrades
 from . import make_review, yaml_snippet
 from .account_types import TypeDecision
 from .unmatched import SecondAccount, provisioning_admin, second_accounts, why_unmatched
@@ -146,10 +147,10 @@ def evaluate(policy: Policy, directory: Directory, actions: Sequence[Action], id
              ) -> tuple[list[GuardResult], list[ReviewItem]]:
     """Run every guard over the plan's ``actions``; returns ``(results, review_items)`` in the
     summary's order (protected people, scheduler robot, last admin, document owner, thresholds,
-    team growth, upgrades, creates, IdP export). ``idp_ids``: memberId -> the IdP id linking joined to them
+    team growth, team shrink, upgrades, creates, IdP export). ``idp_ids``: memberId -> the IdP id linking joined to them
     (``None``: no IdP identity), for the protected people at least; ``standings``: memberId -> :func:`idp_standing`
     of the protected people (:func:`protected_standings`); ``teams``: the plan's team rows, with their final
-    counts (:func:`team_growth_guard`); ``people_records``: every person's final record (:func:`linked_members`,
+    counts (:func:`team_growth_guard`, :func:`team_shrink_guard`); ``people_records``: every person's final record (:func:`linked_members`,
     the base of :func:`upgrades_guard`); ``types``: the account-type decisions (the groups giving each type,
     :func:`upgrades_guard`). Pure."""
     planned = planned_actions(actions, directory.protected_members(policy))
@@ -162,6 +163,7 @@ def evaluate(policy: Policy, directory: Directory, actions: Sequence[Action], id
                  for c in THRESHOLD_CATEGORIES]
     limits = policy.guards.thresholds
     verdicts.append(team_growth_guard(limits.team_growth, teams))
+    verdicts.append(team_shrink_guard(limits.team_shrink, teams, directory))
     verdicts.append(upgrades_guard(limits.upgrades, planned, linked_members(people_records), types))
     verdicts.append(creates_guard(limits.creates, planned, people, policy, directory))
     verdicts.append(idp_export_guard(policy, directory, people))
@@ -598,6 +600,29 @@ def growth_resolution(key: str, count: int, why: str) -> str:
                         {"guards": {"thresholds": {key: None}}}, notes=[f"only if {why}:"])
 
 
+TEAMS_SHOWN = 5
+"""How many teams a team growth or shrink item names, the largest change first."""
+
+
+def over_team_limit(limit: Growth, teams: Sequence[TeamRow], change: Callable[[TeamRow], int],
+                    judged: Callable[[TeamRow], bool] = lambda t: True) -> list[TeamRow]:
+    """The teams of ``teams`` linked to an IdP group (``mode`` ``link``: an existing team; a team created from a group
+    has no members to compare with) and ``judged``, whose ``change`` (members added, or removed) is more than
+    ``limit.count`` AND more than ``limit.percent`` of their current members (:func:`exceeds`), the largest change
+    first (ties by name)."""
+    return sorted((t for t in teams if t.mode == "link" and judged(t) and exceeds(limit, change(t), t.members_before)),
+                  key=lambda t: (-change(t), t.name))
+
+
+def teams_named(over: Sequence[TeamRow], words: Callable[[TeamRow], str]) -> str:
+    """``"'Finance' (group 'Finance') 17 -> 10 (+2 -9, 52.9%); ...; and 3 more"``: the first :data:`TEAMS_SHOWN` of
+    ``over`` (:func:`over_team_limit`), each with its group, its members before and after, and its change as
+    ``words`` says it."""
+    shown = "; ".join(f"{t.name!r} (group {t.group_name!r}) {t.members_before} -> {t.members_after} ({words(t)})"
+                      for t in over[:TEAMS_SHOWN])
+    return shown + (f"; and {len(over) - TEAMS_SHOWN} more" if len(over) > TEAMS_SHOWN else "")
+
+
 def team_growth_guard(limit: TeamGrowth | None, teams: Sequence[TeamRow]) -> GuardVerdict:
     """``threshold.team_growth``: no team linked to an IdP group (``mode`` ``link``: an existing team) gains more
     than ``limit.count`` members and more than ``limit.percent`` of its current members (:class:`~planner.policy.
@@ -609,17 +634,57 @@ def team_growth_guard(limit: TeamGrowth | None, teams: Sequence[TeamRow]) -> Gua
     if limit is None:
         return passed(name, "team_growth: no limit")
     rule = f"more than {limit.count} members and more than {limit.percent:g}% of the team's members"
-    over = sorted((t for t in teams if t.mode == "link" and exceeds(limit, t.members_added, t.members_before)),
-                  key=lambda t: (-t.members_added, t.name))
+    over = over_team_limit(limit, teams, lambda t: t.members_added)
     if not over:
         return passed(name, f"team_growth: no linked team gains {rule}")
-    shown = "; ".join(f"{t.name!r} (group {t.group_name!r}) {t.members_before} -> {t.members_after} "
-                      f"(+{t.members_added})" for t in over[:5])
-    more = f"; and {len(over) - 5} more" if len(over) > 5 else ""
+    shown = teams_named(over, lambda t: f"+{t.members_added}")
     return failed(name, f"team_growth: {len(over)} linked team(s) gain {rule} (guards.thresholds.team_growth): "
-                        f"{shown}{more}: {GROUP_QUESTION}",
+                        f"{shown}: {GROUP_QUESTION}",
                   yaml_snippet({"guards": {"thresholds": {"team_growth": {"count": over[0].members_added}}}},
                                notes=["only if these teams really gain this many members:"]))
+
+
+SHRINK_QUESTION = ("is the IdP group's members answer whole (not the first page of a listing asked with a small limit, "
+                   "nor cut by a group rule gone wrong), or do these people really leave the team?")
+"""What :func:`team_shrink_guard` asks (tester21 finding 6)."""
+
+
+def group_empty(team: TeamRow, directory: Directory) -> bool:
+    """Whether the IdP group of ``team`` has no member at all in the IdP export (the ``teams.empty_group`` case)."""
+    group = directory.groups.get(team.group_id) if team.group_id is not None else None
+    return group is not None and not group.member_ids
+
+
+def team_loss(team: TeamRow, limit: TeamShrink) -> str:
+    """``"+2 -9, 52.9%"``: what ``team`` gains and loses, and the share of its members it loses (:func:`share_text`)."""
+    added = f"+{team.members_added} " if team.members_added else ""
+    before, removed = team.members_before, team.members_removed
+    share = share_text(100.0 * removed / before, limit.percent) if before else "0"
+    return f"{added}-{team.members_removed}, {share}%"
+
+
+def team_shrink_guard(limit: TeamShrink | None, teams: Sequence[TeamRow], directory: Directory) -> GuardVerdict:
+    """``threshold.team_shrink``: no team linked to an IdP group (``mode`` ``link``) loses more than ``limit.count``
+    members AND more than ``limit.percent`` of its current members (:class:`~planner.policy.TeamShrink`; ``None``:
+    off), counting the row's final ``teams.remove_member`` actions (the push's removals and the leftovers' alike, after
+    every hold: ``members_removed``). A team whose group has no member at all in the IdP export (``directory.groups``)
+    is not judged: the plan empties it only under ``teams.empty_group``'s question (blocking unless
+    ``teams.confirm_empty`` names the group), one item for that doubt. Failing names up to :data:`TEAMS_SHOWN` teams,
+    the largest loss first, each with its members before and after and the share lost; its snippet raises ``count``
+    to the largest loss, or ``null`` turns the check off (tester21 finding 6: group Finance's answer saved as its first
+    page of 10 took team Finance from 17 to 10 members, -9, with 0 blocking, under the org-wide
+    ``team_member_removals``)."""
+    name = "threshold.team_shrink"
+    if limit is None:
+        return passed(name, "team_shrink: no limit")
+    rule = f"more than {limit.count} members and more than {limit.percent:g}% of the team's members"
+    over = over_team_limit(limit, teams, lambda t: t.members_removed, lambda t: not group_empty(t, directory))
+    if not over:
+        return passed(name, f"team_shrink: no linked team loses {rule}")
+    return failed(name, f"team_shrink: {len(over)} linked team(s) lose {rule} (guards.thresholds.team_shrink): "
+                        f"{teams_named(over, lambda t: team_loss(t, limit))}: {SHRINK_QUESTION}",
+                  growth_resolution("team_shrink", over[0].members_removed,
+                                    "these teams really lose this many members"))
 
 
 def linked_members(people: Iterable[Person]) -> int:
