@@ -13,7 +13,8 @@ Writes the export directory layout :mod:`planner.sources` reads (issue 2):
 ``scim/Users.json``        with a SCIM token: a ListResponse of every SCIM User (RFC 7644 §3.4.2)
 ``scim/Groups.json``       with a SCIM token: a ListResponse of every SCIM Group
 ``fetch-manifest.json``    whether Sigma's SCIM state was read (``scimState``: ``read``, ``left_out``
-                           with ``--no-scim-state``, ``not_read``), :mod:`planner.sources.manifest`
+                           with ``--no-scim-state``, ``not_read``) and each file's records (``files``),
+                           :mod:`planner.sources.manifest`
 =========================  ==================================================================
 
 Without a SCIM token, a fetch that something says needs Sigma's SCIM state (the policy, a SCIM
@@ -577,10 +578,12 @@ def export_files(types: list[dict[str, Any]], members: list[dict[str, Any]], tea
                  fetched_at: str | None = None) -> dict[str, Any]:
     """``{file name: JSON document}`` of the export, in the layout the Sigma loader reads
     (docs/formats.md §1): one page of each listing, the SCIM state as ListResponses (RFC 7644
-    §3.4.2) under ``scim/`` when it was read, and ``fetch-manifest.json`` saying ``scim_state``
-    (:mod:`planner.sources.manifest`). ``team_members``: ``{teamId: {"entries", "nextPage": None,
-    "total"}}``; ``fetched_at``: the manifest's ``fetchedAt`` (now when not given; bench/generate.py gives a fixed
-    time, so one seed gives the same bytes). What every ``fetch`` writes, and what bench/generate.py writes for its
+    §3.4.2) under ``scim/`` when it was read, and ``fetch-manifest.json`` saying ``scim_state`` and each file's
+    records as the Sigma loader counts them (:attr:`~planner.model.InputFile.records`: members, teams, every team's
+    member entries together, account types, SCIM resources), so a file cut or edited after the fetch is a
+    ``manifest-mismatch`` (:func:`planner.sources.manifest.check_counts`; tester21 finding 2). ``team_members``:
+    ``{teamId: {"entries", "nextPage": None, "total"}}``; ``fetched_at``: the manifest's ``fetchedAt`` (now when
+    not given; bench/generate.py gives a fixed time, so one seed gives the same bytes). What every ``fetch`` writes, and what bench/generate.py writes for its
     organizations."""
     files: dict[str, Any] = {
         "account_types.json": {"entries": types},
@@ -588,10 +591,13 @@ def export_files(types: list[dict[str, Any]], members: list[dict[str, Any]], tea
         "teams.json": {"entries": teams, "nextPage": None},
         "team_members.json": team_members,
     }
+    counts = {"account_types.json": len(types), "members.json": len(members), "teams.json": len(teams),
+              "team_members.json": sum(len(answer["entries"]) for answer in team_members.values())}
     if scim_users is not None and scim_groups is not None:
         for name, resources in (("scim/Users.json", scim_users), ("scim/Groups.json", scim_groups)):
             files[name] = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
                            "totalResults": len(resources), "startIndex": 1,
                            "itemsPerPage": len(resources), "Resources": resources}
-    files[FETCH_FILE_NAME] = fetch_manifest_document(scim_state, fetched_at)
+            counts[name] = len(resources)
+    files[FETCH_FILE_NAME] = fetch_manifest_document(scim_state, fetched_at, counts)
     return files

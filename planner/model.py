@@ -335,6 +335,9 @@ class FetchManifest:
     fetched_at: str | None = None
     """When the fetch read Sigma (``fetchedAt``, ISO 8601 UTC to the second), ``None`` in a manifest written
     before it was recorded."""
+    files: tuple[tuple[str, int], ...] | None = None
+    """Each file the fetch wrote (a path under the export folder) with its record count (``files``), ``None`` in a
+    manifest written before they were recorded (:func:`planner.sources.manifest.check_fetch_counts`)."""
 
 
 @dataclass(frozen=True)

@@ -105,7 +105,8 @@ def test_cli_fetch_with_credentials_from_the_environment(sandbox, tmp_path, monk
     from planner.sources.manifest import parse_fetched_at
 
     assert parse_fetched_at(manifest.pop("fetchedAt")) is not None  # when fetch read Sigma (tester8 finding 21)
-    assert manifest == {"manifest": "sigma-migrate fetch", "version": 1, "scimState": "left_out"}
+    assert manifest == {"manifest": "sigma-migrate fetch", "version": 1, "scimState": "left_out", "files": {
+        "account_types.json": 6, "members.json": 10, "teams.json": 3, "team_members.json": 8}}
 
 
 def test_cli_fetch_without_credentials_is_one_line_error(tmp_path, monkeypatch, capsys):

@@ -65,7 +65,9 @@ def test_without_the_scim_token_only_a_member_scim_made_inactive_refuses_the_fet
         assert stdout.endswith(f"into {out} (without Sigma's SCIM state: no SIGMA_SCIM_TOKEN)\n")
         manifest = (out / "fetch-manifest.json").read_text()
         assert re.fullmatch('{\n "manifest": "sigma-migrate fetch",\n "version": 1,\n "scimState": "not_read",\n'
-                            ' "fetchedAt": "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ"\n}\n', manifest), manifest
+                            ' "fetchedAt": "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ",\n "files": {\n'
+                            '  "account_types.json": 0,\n  "members.json": 2,\n  "teams.json": 0,\n'
+                            '  "team_members.json": 0\n }\n}\n', manifest), manifest
 
 
 @pytest.mark.parametrize("field, value, shown", [

@@ -85,7 +85,8 @@ def test_after_a_full_apply_a_fetch_without_scim_state_refuses_or_is_recorded_an
         assert out.endswith(" into e3 (without Sigma's SCIM state: --no-scim-state)\n")
         manifest = json.loads(Path("e3/fetch-manifest.json").read_text())
         assert parse_fetched_at(manifest.pop("fetchedAt")) is not None  # when fetch read Sigma (tester8 finding 21)
-        assert manifest == {"manifest": "sigma-migrate fetch", "version": 1, "scimState": "left_out"}
+        assert manifest == {"manifest": "sigma-migrate fetch", "version": 1, "scimState": "left_out", "files": {
+            "account_types.json": 7, "members.json": 162, "teams.json": 17, "team_members.json": 178}}
         code, out, err = plan("e3", "plan2.json")
         assert code == 3
         assert out.splitlines()[1:4] == [

@@ -31,7 +31,9 @@ A *Sigma export* is a directory (file names matched case-insensitively):
                             :mod:`planner.sources.scim`): which members and teams an IdP already
                             provisioned (:class:`~planner.model.ScimUser`, ``externalId`` set).
 ``fetch-manifest.json``     optional: what ``sigma-migrate fetch`` recorded, whether it read Sigma's
-                            SCIM state (:func:`planner.sources.manifest.read_fetch_manifest`).
+                            SCIM state (:func:`planner.sources.manifest.read_fetch_manifest`) and each file it
+                            wrote with its record count, checked against what is read
+                            (:func:`planner.sources.manifest.check_fetch_counts`).
 ==========================  =================================================================
 
 When both a ``.json`` and a ``.csv`` of one kind exist, the JSON is read and the
@@ -879,9 +881,10 @@ def load(directory: Path, findings: Findings) -> SigmaExport:
         inputs.append(info)
 
     scim_users, scim_groups, scim_inputs = _scim_state(directory, findings)
-    from .manifest import read_fetch_manifest
+    from .manifest import check_fetch_counts, read_fetch_manifest
 
     manifest, manifest_input = read_fetch_manifest(directory, _scim_folder(directory) is not None, findings)
+    check_fetch_counts(manifest, [i for i in (*inputs, *scim_inputs) if i is not None], findings)
     return SigmaExport(
         members=tuple(members),
         teams=tuple(teams),
