@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Iterable, Mapping
 
@@ -138,6 +138,15 @@ class Group:
     Dates a membership the push and Sigma's SCIM group disagree on (:func:`planner.rules.scim_state.settle_group`)."""
 
 
+class ProvisionedElsewhere(msgspec.Struct, frozen=True):
+    """A member whose IdP user Sigma's SCIM state provisioned as another member (:func:`planner.matching.
+    provisioned_elsewhere`): ``edge``, the match key's edge joining the member to that IdP user (a rival of the SCIM
+    link), and ``member_id``, the member SCIM provisioned them as (under another userName)."""
+
+    edge: LinkedPair
+    member_id: str
+
+
 @dataclass(frozen=True)
 class ScimState:
     """The provisioned part of Sigma's SCIM state, by Sigma id.
@@ -185,6 +194,11 @@ class ScimState:
     """Members a userName change left behind: the memberId that is a provisioned user's SCIM id but whose
     email is not its userName -> the member that now has it (Sigma made it when the IdP changed the
     userName, and it took over the SCIM id: docs/sigma-api.md §5.3), :func:`scim_user_members`."""
+    provisioned_elsewhere: Mapping[str, ProvisionedElsewhere] = field(default_factory=dict)
+    """Members an IdP's push left behind without a userName change (:func:`planner.matching.provisioned_elsewhere`,
+    set by :func:`with_provisioned_elsewhere` once matching ran): a match key joins the member to an IdP user SCIM
+    provisioned as another member under another userName; each is in :attr:`second_accounts` too (-> that member),
+    and ``scim.second_account`` asks about it (tester22 finding 1)."""
     set_up_by: str | None = None
     """SCIM was set up in the organization by then: the earliest ``meta.created`` of a provisioned user (ISO 8601
     UTC to the second; RFC 7643 §3.1), ``None`` when no provisioned user says (:func:`scim_set_up_by`)."""
@@ -921,6 +935,18 @@ def scim_state(export: SigmaExport, applied: Iterable[AppliedWrite] = (), previo
         previous_scim=previous_scim,
         applied_set_up=applied_set_up,
     )
+
+
+def with_provisioned_elsewhere(directory: Directory, found: Mapping[str, ProvisionedElsewhere]) -> Directory:
+    """``directory`` with ``found`` (:func:`planner.matching.provisioned_elsewhere`) in its SCIM state's
+    :attr:`ScimState.provisioned_elsewhere` and :attr:`ScimState.second_accounts` (memberId -> the member SCIM
+    provisioned their IdP user as), so every family that reads a member left behind reads them too (unmatched,
+    teams, guards, linking's namesakes); ``directory`` itself when ``found`` is empty."""
+    if not found:
+        return directory
+    state = directory.scim
+    second = {**state.second_accounts, **{mid: f.member_id for mid, f in found.items()}}
+    return replace(directory, scim=replace(state, second_accounts=second, provisioned_elsewhere=dict(found)))
 
 
 THIS_MIGRATIONS_SET_UP = frozenset({"none", "removed_by_support"})

@@ -49,7 +49,7 @@ from typing import Mapping
 
 import networkx as nx
 
-from .directory import Directory, Link, LinkedPair
+from .directory import Directory, Link, LinkedPair, ProvisionedElsewhere
 from .model import SigmaMember
 from .policy import Linking, MatchKey
 
@@ -449,6 +449,40 @@ def new_accounts(graph: IdentityGraph, active_idp_ids: frozenset[str]) -> list[N
         return []
     return [NewAccount(p, tuple(sorted(rivals[p.member_id], key=attrgetter("idp_id")))) for p in graph.links
             if p.member_id in rivals and p.idp_id not in active_idp_ids and p.link.key != "override"]
+
+
+def provisioned_elsewhere(graph: IdentityGraph, directory: Directory) -> dict[str, ProvisionedElsewhere]:
+    """memberId -> :class:`~planner.directory.ProvisionedElsewhere` (its rival edge, :attr:`IdentityGraph.rivals`,
+    and the other member) of each member a match key joins to an IdP user that
+    Sigma's SCIM state provisioned as another member (its link key ``scim``), by memberId: the IdP's own push (Okta or
+    Entra ID provisioning on between waves) sent that user under another userName (a ``+tag`` app username, an Entra
+    guest's ``#EXT#`` userPrincipalName), so Sigma made a second account for them while this member, the address the
+    IdP export gives the user, stays active with its documents. Not "no IdP user matches": the member is left to the
+    blocking ``scim.second_account`` question (:mod:`planner.rules.unmatched`; tester22 finding 1, where it was
+    deactivated, documents to the document owner). One mechanism for every key and spelling the match keys fold (the
+    export's userName, its emails, ``domain_aliases``, ``plus_address_folding``, an attribute).
+
+    Only an active member linked to no one and in no ambiguity, not provisioned itself (:attr:`planner.directory.
+    ScimState.users`), not a member a userName change left behind already (:attr:`~planner.directory.ScimState.
+    second_accounts`), whose address is not the SCIM-made member's but for letter case (two members sharing one
+    address: ``linking.duplicates``' question), and joined so to one such IdP user (two: no guess)."""
+    scim_member = {p.idp_id: p.member_id for p in graph.links if p.link.key == "scim"}
+    if not scim_member:
+        return {}
+    linked = {p.member_id for p in graph.links} | {m for g in graph.ambiguous for m in g.member_ids}
+    members, state = directory.members, directory.scim
+    found: dict[str, list[LinkedPair]] = {}
+    for r in graph.rivals:
+        other = scim_member.get(r.idp_id)
+        if other is None or other == r.member_id or r.member_id in linked:
+            continue
+        member = members[r.member_id]
+        if (not member.is_active or r.member_id in state.users or r.member_id in state.second_accounts
+                or member.email_key == members[other].email_key):
+            continue
+        found.setdefault(r.member_id, []).append(r)
+    return {mid: ProvisionedElsewhere(edges[0], scim_member[edges[0].idp_id]) for mid, edges in sorted(found.items())
+            if len({e.idp_id for e in edges}) == 1}
 
 
 PINNED_KEYS = frozenset({"override", "scim"})

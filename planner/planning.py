@@ -32,6 +32,11 @@ before it decided; a step that overrules an earlier decision says so here:
    ``resolve_excluded``): which member keeps an address two members share and which IdP users
    ``linking.excluded_idp_users`` takes out, before matching, which must not see those users;
 4. matching (:func:`planner.matching.match_identities`): the identity graph over the directory;
+4b. members whose IdP user the IdP's own push provisioned as another member under another userName
+   (:func:`planner.matching.provisioned_elsewhere`: a match key joins them to an IdP user Sigma's SCIM state links
+   to that member) join the members a userName change left behind in the directory's SCIM state
+   (:func:`planner.directory.with_provisioned_elsewhere`), before linking, so that no family takes them for members
+   no IdP user matches: ``scim.second_account`` asks (tester22 finding 1);
 5. IdP users sharing an address (:func:`fold_idp_collisions` of
    :func:`planner.rules.duplicates.idp_collisions`) and IdP users whose row a spreadsheet rewrote
    (:func:`fold_spreadsheet_holds` of :func:`planner.rules.inputs.spreadsheet_holds`, with the members
@@ -150,7 +155,7 @@ from . import __version__, held
 from .dependencies import DependencyError, check_dependencies, topological_order
 from .errors import UserError
 from .gc_pause import gc_paused
-from .matching import IdentityGraph, match_identities
+from .matching import IdentityGraph, match_identities, provisioned_elsewhere
 from . import outcomes
 from .model import (
     AccountTypeCounts, Action, ActionKind, Finding, Fingerprints, GuardResult, MemberState,
@@ -169,7 +174,7 @@ from .rules import (
     since_applied, teams, unfinished_runs, unmatched,
     user_name_mapping,
 )
-from .directory import Directory, Person, PersonStatus, build_directory
+from .directory import Directory, Person, PersonStatus, build_directory, with_provisioned_elsewhere
 
 
 class PlanError(UserError):
@@ -227,6 +232,7 @@ def _build_plan(snapshot: Snapshot, policy: Policy, created_at: str | None) -> P
         directory = build_directory(snapshot, policy)
         teams.check_scim_links(policy, directory)
         decided = decide(policy, directory)
+        directory = decided.directory
         actions = order_actions(decided.actions)
         team_files = [i.path for i in snapshot.sigma.inputs if i.kind in teams.TEAM_FILE_KINDS]
         empty_teams = teams.empty_export_item(policy.teams, directory, decided.actions, team_files)
@@ -324,6 +330,9 @@ class Decisions:
     guards: list[GuardResult]
     actions: list[Action]
     review_items: list[ReviewItem]
+    directory: Directory
+    """The directory the families read: the one given, with what matching found of Sigma's SCIM state
+    (:func:`planner.directory.with_provisioned_elsewhere`, step 4b), which every later step reads too."""
 
 
 def decide(policy: Policy, directory: Directory) -> Decisions:
@@ -336,7 +345,10 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     provisioned = scim_state.scim_links(directory, reused_address_answers(policy, directory))
     outcome.review_items.extend(provisioned.review_items)
     outcome.uses.extend(linking.override_uses(policy, directory, provisioned.pairs))
-    outcome.uses.extend(scim_state.reused_address_uses(policy, directory, provisioned))
+    # plan --applied: what changed in Sigma since, not by a run (read by the steps that weigh it, and at the end)
+    changes = since_applied.changes_since(directory) if directory.applied_seen or directory.applied_teams_seen else ()
+    outcome.uses.extend(scim_state.reused_address_uses(policy, directory, provisioned,
+                                                       since_applied.linked_since(changes)))
     pinned, contradicted = scim_state.merge_pins(pinned, provisioned.pairs)
     outcome.extend(contradicted)
     invited = guests.invited_address_doubts(directory, {p.idp_id for p in pinned} | never)
@@ -349,6 +361,8 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     outcome.review_items.extend(excluded.review_items)
     outcome.uses.extend(excluded.uses)
     graph = match_identities(directory, policy.linking, pinned, never | excluded.idp_ids | provisioned.held_idp_users)
+    # members whose IdP user the IdP's push provisioned as another member: left behind, asked about (step 4b)
+    directory = with_provisioned_elsewhere(directory, provisioned_elsewhere(graph, directory))
     held = fold_idp_collisions(directory, graph, excluded.idp_ids, outcome) | provisioned.held_idp_users
     damaged_idp, damaged_members = fold_spreadsheet_holds(directory, outcome)
     outcome.review_items.extend(inputs.group_name_separator_items(directory))  # held at step 9b
@@ -364,6 +378,9 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
                             | frozenset(m for d in invited for m in d.member_ids),
                             excluded=excluded.idp_ids, assignments=assigned[0])
     outcome.extend(linked.outcome)
+    # a link the IdP's push made since the applied plan saw the member: asked about, the person held at step 9b
+    outcome.review_items.extend(since_applied.linked_since_items(changes, directory,
+                                                                 reused_address_answers(policy, directory)))
     people = fold_guests(policy, directory, linked.people, outcome, graph.never)
     people = scim_state.kept_by_scim_state(people, directory.scim, policy.linking.scim_state_conflicts,
                                            directory.idp_users, outcome.uses, directory.idp_fetched_at)
@@ -412,9 +429,8 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     pending = guests.invitation_pending_items(people, actions, policy.guests, directory)
     outcome.review_items.extend(pending)
     outcome.uses.extend(guests.invitation_pending_uses(policy.guests, directory, pending))
-    if directory.applied_seen or directory.applied_teams_seen:  # plan --applied: what it sets back of a human's
-        outcome.review_items.extend(since_applied.reverted_items(since_applied.changes_since(directory), actions,
-                                                                 directory))
+    if changes:  # plan --applied: what it sets back of a human's
+        outcome.review_items.extend(since_applied.reverted_items(changes, actions, directory))
     outcome.review_items.extend(unfinished_runs.unfinished_run_items(directory.applied_unfinished))
     outcome.uses.extend(unfinished_runs.closed_run_uses(directory.applied_unfinished))
     outcome.review_items.extend(user_name_mapping.mapping_items(directory, actions, policy.linking.scim_user_name))
@@ -425,7 +441,7 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     guard_results, guard_items = guards.evaluate(policy, directory, actions, linked_idp_ids(people, protected),
                                                  standings, team_rows, people, types)
     return Decisions(people, types, unmatched_decisions, team_rows, guard_results, actions,
-                     outcome.review_items + guard_items)
+                     outcome.review_items + guard_items, directory)
 
 
 def group_answer_items(policy: Policy, directory: Directory, actions: Sequence[Action],

@@ -41,7 +41,7 @@ action and review item; :func:`planner.planning.fold_account_types` folds them i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Collection, Iterable, Mapping, Sequence
 
 import msgspec
@@ -57,6 +57,7 @@ from ..policy import (
 )
 from . import action_id, make_action, make_review, outside_policy, person_ref, yaml_snippet
 from .policy_entries import EntryUse
+from .since_applied import HandChange, type_changes
 
 BUILTIN_TIERS = {
     "admin": 100,
@@ -238,6 +239,11 @@ class TypeSettings:
     protected: Mapping[str, str]
     admin: frozenset[str]
     custom: frozenset[str]
+    gained_since: Mapping[str, HandChange] = field(default_factory=dict)
+    """memberId -> the :class:`~planner.rules.since_applied.HandChange` of an admin type (``admin``) a member holds
+    since the plan given to ``plan --applied`` saw them with a type that is none (:func:`planner.rules.since_applied.
+    type_changes`: not a run's write; the IdP's push through SCIM, or a Sigma admin): weighed as the upgrade it is
+    (:func:`decide_type`, tester22 finding 4)."""
 
 
 AcknowledgedEntry = str | AcknowledgedChange | AcknowledgedAdminUpgrade
@@ -317,6 +323,9 @@ class TypeDecision(msgspec.Struct, frozen=True):
     wanted: str | None = None
     type_groups: tuple[str, ...] = ()
     admin_gain: bool = False
+    gained_since: HandChange | None = None
+    """The admin type ``before`` holds was gained since the plan given to ``plan --applied`` saw the member with
+    another type, not by a run (:attr:`TypeSettings.gained_since`): ``admin_gain`` then, as before that change."""
 
     @property
     def sent_by(self) -> AccountTypeSource:
@@ -547,6 +556,7 @@ def settings(policy: Policy, directory: Directory, people: Iterable[Person]) -> 
 
     idp_ids = {p.idp_user.id for p in people if p.idp_user is not None}
     mapped = mapped_types(policy, directory, idp_ids)
+    admin = frozenset(t.casefold() for t in policy.guards.admin_account_types)
     return TypeSettings(
         policy=at,
         mapped=mapped,
@@ -557,8 +567,10 @@ def settings(policy: Policy, directory: Directory, people: Iterable[Person]) -> 
                                                   directory),
         acknowledged_admin_upgrades=acknowledgments(ADMIN_UPGRADES, at.acknowledged_admin_upgrades, directory),
         protected=directory.protected_members(policy),
-        admin=frozenset(t.casefold() for t in policy.guards.admin_account_types),
+        admin=admin,
         custom=directory.custom_account_types,
+        gained_since={c.object_id: c for c in type_changes(directory)
+                      if c.now.casefold() in admin and c.seen.casefold() not in admin},
     )
 
 
@@ -622,6 +634,9 @@ def decide_type(person: Person, config: TypeSettings, directory: Directory) -> T
     if after is not None and after.casefold() in config.admin and gains_admin(
             decision.before, after, member_status(person), config.admin):
         return msgspec.structs.replace(decision, admin_gain=True)
+    since = config.gained_since.get(decision.member_id or "")
+    if since is not None and after is not None and after.casefold() == since.now.casefold():
+        return msgspec.structs.replace(decision, admin_gain=True, gained_since=since)  # kept as the push left it
     return decision
 
 
@@ -949,6 +964,11 @@ def gaining_words(person: Person, decision: TypeDecision) -> str:
     created with``, ``would be reactivated (archived) with``, ``would be converted from a guest to an internal
     member with``, ``would go from Analyze to``."""
     after, status = type_words(decision.after), member_status(person)
+    since = decision.gained_since
+    if since is not None:
+        return (f"went from {type_words(since.seen)} to admin account type {after} since {since.plan_words()} saw "
+                "them, not by a run of this tool (the IdP's push through SCIM, or a Sigma admin), and this plan keeps "
+                "it")
     if person.member is None:
         return f"would be created with admin account type {after}"
     if status != "active":
@@ -999,8 +1019,9 @@ def admin_upgrade_item(person: Person, decision: TypeDecision, config: TypeSetti
     stale = acknowledged.stale
     head, tail = stale_words(stale)
     alternatives = []
-    if member is not None and decision.before is not None and decision.before.casefold() not in config.admin:
-        alternatives.append({"account_types": {"overrides": {ref: decision.before}}})
+    held = decision.gained_since.seen if decision.gained_since is not None else decision.before
+    if member is not None and held is not None and held.casefold() not in config.admin:
+        alternatives.append({"account_types": {"overrides": {ref: held}}})
     return make_review(
         ADMIN_UPGRADE,
         decision.member_id or decision.idp_id or decision.person,

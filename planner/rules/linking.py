@@ -195,14 +195,20 @@ def linked_status(member: SigmaMember, idp_id: str, key: str, directory: Directo
     return PersonStatus.LINK if live else PersonStatus.NOT_IN_SCOPE
 
 
-def unlinked_member_status(member: SigmaMember, held_members: set[str] | frozenset[str]) -> PersonStatus:
+def unlinked_member_status(member: SigmaMember, held_members: set[str] | frozenset[str],
+                           left_behind: Collection[str] = ()) -> PersonStatus:
     """The status of a member no IdP user links to: held (in an ambiguous group), deactivated
-    (archived or inactive), guest, else unmatched (:mod:`.unmatched` decides)."""
+    (archived or inactive), guest, else unmatched (:mod:`.unmatched` decides). A guest whose IdP user the IdP's push
+    provisioned as another member (``left_behind``: :attr:`planner.directory.ScimState.provisioned_elsewhere`, an
+    Entra B2B guest pushed under its ``#EXT#`` userPrincipalName) is unmatched too: its ``scim.second_account``
+    question is :mod:`.unmatched`'s, not a guest's disabling (tester22 finding 1, its Entra face)."""
     if member.member_id in held_members:
         return PersonStatus.HELD
     if not member.is_active:
         return PersonStatus.DEACTIVATED
-    return PersonStatus.GUEST if member.user_kind == "guest" else PersonStatus.UNMATCHED
+    if member.user_kind == "guest" and member.member_id not in left_behind:
+        return PersonStatus.GUEST
+    return PersonStatus.UNMATCHED
 
 
 def unlinked_idp_status(user: IdpUser, held_idp: set[str] | frozenset[str], guests: Guests) -> PersonStatus:
@@ -392,9 +398,10 @@ def _held_links(linked: list[LinkedPerson], member_ids: Collection[str]) -> list
             for p in linked]
 
 
-def unlinked_member(member: SigmaMember, held_members: frozenset[str]) -> Person:
+def unlinked_member(member: SigmaMember, held_members: frozenset[str], left_behind: Collection[str] = ()) -> Person:
     """The record of a member no IdP user links to (:func:`unlinked_member_status`)."""
-    return Person("m:" + member.member_id, member, None, None, unlinked_member_status(member, held_members))
+    return Person("m:" + member.member_id, member, None, None,
+                  unlinked_member_status(member, held_members, left_behind))
 
 
 def unlinked_idp_user(user: IdpUser, directory: Directory, held_idp: frozenset[str], guests: Guests) -> Person:
@@ -486,7 +493,8 @@ def decide(policy: Policy, directory: Directory, graph: IdentityGraph, *,
     unread = unreadable_emails(directory, linked_members)
     outcome.review_items.extend(invalid_sigma_email_item(m) for m in unread)
     held_members |= frozenset(m.member_id for m in unread)
-    free_members = [unlinked_member(m, held_members) for mid, m in directory.members.items()
+    elsewhere = directory.scim.provisioned_elsewhere
+    free_members = [unlinked_member(m, held_members, elsewhere) for mid, m in directory.members.items()
                     if mid not in linked_members]
     free_idp = [unlinked_idp_user(u, directory, held_idp, policy.guests) for iid, u in directory.idp_users.items()
                 if iid not in linked_idp and considered(iid, directory, held_idp, excluded)]
@@ -1265,7 +1273,8 @@ def guard_item(person: Person, directory: Directory, freed: frozenset[str] = fro
     if person.guard == "review":
         managed = directory.scim.managed_user(mid)
         if managed is not None:
-            return managed_mismatch_item(person, sent, subject, managed, directory.idp_format)
+            holders = [directory.members[h] for h in email_holders(email_key(sent), directory) if h != mid]
+            return managed_mismatch_item(person, sent, subject, managed, directory.idp_format, holders)
         return mismatch_item(person, sent, subject, look_alike_parts(member.email, sent))
     if person.guard == "use_sigma_email":
         return make_review(
@@ -1358,22 +1367,33 @@ def mismatch_item(person: Person, sent: str, subject: ItemRef, look: list[str]) 
     )
 
 
-def managed_mismatch_item(person: Person, sent: str, subject: ItemRef, user: ScimUser, idp_format: str) -> ReviewItem:
+def managed_mismatch_item(person: Person, sent: str, subject: ItemRef, user: ScimUser, idp_format: str,
+                          holders: Sequence[SigmaMember] = ()) -> ReviewItem:
     """The blocking ``user_name_guard.mismatch`` of a link whose IdP userName ``sent`` is not the email of a member
     SCIM provisioned as ``user`` (the IdP changed the login after provisioning): Sigma refuses the REST email
     change of a SCIM-managed member (403, docs/sigma-api.md §5.3, §10.6), so ``update_sigma_email`` is never
     offered (its plan is refused: ``scim.managed_member``, ``scim.user_name_changed``); and a new userName makes
     Sigma create a second account, which the plan after the IdP's push asks about (``scim.second_account``,
     settled by ``linking.second_accounts``). The one snippet keeps the provisioned userName
-    (``use_sigma_email``), which the IdP must keep sending (tester11 finding 8)."""
+    (``use_sigma_email``), which the IdP must keep sending (tester11 finding 8). When other members (``holders``)
+    hold ``sent`` already (the IdP's push provisioned the person under another userName beside their own member,
+    :attr:`planner.directory.ScimState.provisioned_elsewhere`), the push of ``sent`` is refused (409 uniqueness)
+    while they hold it, and the message says so instead of offering it (tester22 finding 1)."""
     iid, kept = person.idp_id, user.user_name
+    if holders:
+        named = ", ".join(f"member {h.member_id} ({h.email}, {member_status(h)})" for h in holders)
+        other = (f"the IdP cannot push {sent!r}: {named} holds that address, and Sigma refuses a userName another "
+                 "member holds (409 uniqueness); a member SCIM left behind is the scim.second_account item's "
+                 "question (linking.second_accounts)")
+    else:
+        other = (f"let the IdP push {sent!r}: Sigma then makes a second account and the next plan asks about the "
+                 "member left behind (scim.second_account, settled by linking.second_accounts)")
     message = (f"IdP user {iid} now sends userName {sent!r}, but SCIM provisioned member {person.member_id} with "
                f"userName {kept!r} (externalId {user.external_id}): Sigma refuses REST edits of SCIM-managed "
                "members (403), so the member's email cannot follow the IdP (no update_sigma_email), and a new "
                f"userName makes Sigma create a second account. Keep sending {kept!r} "
-               f"({keep_user_name_step(iid, kept, idp_format)}; user_name_guard.overrides: use_sigma_email), or let "
-               f"the IdP push {sent!r}: Sigma then makes a second account and the next plan asks about the member "
-               "left behind (scim.second_account, settled by linking.second_accounts)")
+               f"({keep_user_name_step(iid, kept, idp_format)}; user_name_guard.overrides: use_sigma_email)"
+               + (f"; {other}" if holders else f", or {other}"))
     return make_review(
         "user_name_guard.mismatch", person.member_id, blocking=True, subject=subject, message=message,
         rule="user_name_guard.on_mismatch",

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from dataclasses import replace as replace_record
 
@@ -298,12 +298,15 @@ def hold_second_teams(state: ScimState, actions: list[Action]) -> tuple[list[Act
             sorted((second_team_item(a, held) for a, held in found), key=lambda r: r.id))
 
 
-def reused_address_uses(policy: Policy, directory: Directory, links: ScimLinks) -> list[EntryUse]:
+def reused_address_uses(policy: Policy, directory: Directory, links: ScimLinks,
+                        linked_since: Collection[str] = frozenset()) -> list[EntryUse]:
     """What each ``linking.reused_addresses`` entry naming an IdP user of the export settled
     (:mod:`.policy_entries`): the ``scim.reused_address`` question of that user (:attr:`ScimLinks.questioned`,
     :func:`scim_links`), else nothing: Sigma's SCIM state links the user by ``externalId`` (the link a
     ``same_person`` answer sent: a wave applied before settled it), or no member SCIM provisioned holds their
-    address in doubt. An entry naming nobody is :mod:`.policy_refs`'."""
+    address in doubt. An entry naming nobody is :mod:`.policy_refs`'. ``same_person`` for an IdP user the IdP's own push
+    linked since the applied plan saw the member (``linked_since``: :func:`planner.rules.since_applied.linked_since`)
+    accepts that link (``scim.linked_since``)."""
     if not policy.linking.reused_addresses:
         return []
     by_external_id = {p.idp_id: p.member_id for p in links.pairs if p.link.idp_field == "externalId"}
@@ -314,6 +317,9 @@ def reused_address_uses(policy: Policy, directory: Directory, links: ScimLinks) 
             continue
         if idp_id in links.questioned:
             uses.append(EntryUse("linking.reused_addresses", ref, f"{answer} for IdP user {idp_id}"))
+        elif idp_id in linked_since and answer == "same_person":
+            uses.append(EntryUse("linking.reused_addresses", ref, f"same_person for IdP user {idp_id}: the link "
+                                 "the IdP's push made since (scim.linked_since)"))
         elif idp_id in by_external_id:
             uses.append(EntryUse("linking.reused_addresses", ref, "", f"Sigma's SCIM state links member "
                                  f"{by_external_id[idp_id]} to IdP user {idp_id} by its externalId: a wave applied "

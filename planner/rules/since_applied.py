@@ -24,8 +24,12 @@ Fields compared:
   them again) and :func:`planner.rules.reactivated.archived_by_hand` (tester19 finding 1: archived by hand, linking
   would write it back). A member seen archived and inactive now (or the reverse) is no change of state here: neither
   is active.
-- a member's account type (``memberType``), unless a run wrote ``userType`` through SCIM since
-  (:attr:`planner.directory.ScimState.written`);
+- a member's account type (``memberType``), unless a run wrote that ``userType`` through SCIM since
+  (:attr:`planner.directory.ScimState.written`); read by :func:`reverted_items` and, an admin type gained, by
+  :func:`planner.rules.account_types.settings` (the ``account_types.admin_upgrade`` it was before the change);
+- a member's SCIM link (:data:`SCIM_LINK`): Sigma's SCIM state provisions the member for another IdP user than the
+  one the plan linked it to (or none), and no run wrote its link since: the IdP's own push made it between the waves
+  (tester22 finding 4), named by :func:`linked_since_items`;
 - a member's membership of a team the plan acted on (its fingerprint lists the team's members): joined or left since.
   A run's push or removal since is no revert the re-plan plans (it sends the export's membership again), so no run
   is subtracted here.
@@ -39,14 +43,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from ..directory import Directory
 from ..model import AppliedSeen, ItemEvidence, ReviewItem, SigmaMember, email_key
 from ..payloads import (
-    Action, ScimLinkUser, ScimSetAccountType, ScimSetGroupMembers, TeamsRemoveMember,
+    UNSET, Action, ScimLinkUser, ScimSetAccountType, ScimSetGroupMembers, TeamsRemoveMember,
 )
-from . import make_review, person_ref
+from . import make_review, person_ref, yaml_snippet
 
 TEAM_NAME = "name"
 """:attr:`HandChange.field` of a team renamed since."""
@@ -61,6 +65,11 @@ member``; :attr:`HandChange.team_id`, :attr:`HandChange.team_name`)."""
 MEMBER_STATE = "state"
 """:attr:`HandChange.field` of a member archived, deactivated or reactivated since (``seen``/``now``:
 :data:`ACTIVE` | :data:`ARCHIVED` | :data:`INACTIVE`, :func:`state_word`)."""
+
+SCIM_LINK = "scimLink"
+""":attr:`HandChange.field` of a member Sigma's SCIM state links since to an IdP user other than the one the plan
+linked it to (``seen``: that IdP id, ``""`` for none; ``now``: the SCIM user's ``externalId``), not by a run:
+:func:`scim_link_changes`."""
 
 ACTIVE, ARCHIVED, INACTIVE = "active", "archived", "inactive"
 
@@ -165,21 +174,54 @@ def state_changes(directory: Directory) -> list[HandChange]:
     return found
 
 
-def member_changes(directory: Directory) -> list[HandChange]:
-    """The members' other :class:`HandChange` s, unsorted (:func:`changes_since` sorts): account type, and
-    membership of each team the plan has a fingerprint of (module docstring). A member the export or the plan's
-    view lacks is compared on nothing; one either side lacks an account type of is not compared on it."""
+def type_changes(directory: Directory) -> list[HandChange]:
+    """The members' :data:`MEMBER_TYPE` :class:`HandChange` s, unsorted (:func:`changes_since` sorts): account type
+    changed since the plan saw it, not by a run's ``userType`` write through SCIM since (module docstring), nor left
+    as such a write set it: a run that wrote another type than the one now did not make it (tester22 finding 4: the
+    IdP's push gave Admin to a member wave 1 linked as View, and the link's write hid it). What
+    :func:`planner.rules.account_types.settings` reads alone (an admin type gained since, tester22 finding 4). A
+    member the export or the plan's view lacks, or either side lacks an account type of, is not compared."""
     found = []
     members, written = directory.members, directory.scim.written
     for mid, seen in directory.applied_seen.items():
         member = members.get(mid)
         if member is None or seen.member_type is None or not member.member_type:
             continue
-        if member.member_type.casefold() != seen.member_type.casefold():
+        now_type = member.member_type.casefold()
+        if now_type != seen.member_type.casefold():
             wrote = written.get((mid, "userType"))
-            if wrote is None or wrote.at[:19] < seen.at[:19]:
+            if wrote is None or wrote.at[:19] < seen.at[:19] or str(wrote.value).casefold() != now_type:
                 found.append(HandChange("member", mid, MEMBER_TYPE, seen.member_type, member.member_type, seen.plan,
                                         seen.undo, seen.at))
+    return found
+
+
+def scim_link_changes(directory: Directory) -> list[HandChange]:
+    """The members' :data:`SCIM_LINK` :class:`HandChange` s, unsorted (:func:`changes_since` sorts): a member Sigma's
+    SCIM state now provisions for IdP user ``now`` (its ``externalId``) whom the plan saw linked to another IdP user
+    or to none (``seen``: that IdP id, ``""``), and whose ``active`` no run of the plans given wrote through SCIM at
+    or after that plan read Sigma (a run's ``scim.link_user`` / ``scim.create_user`` writes it): the IdP's own push
+    made that link between the waves (tester22 finding 4). A link to the IdP user the plan linked the member to is
+    the plan's own decision, whoever pushed it. Read by :func:`linked_since_items`."""
+    found = []
+    users, written = directory.scim.users, directory.scim.written
+    for mid, seen in directory.applied_seen.items():
+        user = users.get(mid)
+        if user is None or not user.external_id or seen.idp_id == user.external_id or mid not in directory.members:
+            continue
+        wrote = written.get((mid, "active"))
+        if wrote is None or wrote.at[:19] < seen.at[:19]:
+            found.append(HandChange("member", mid, SCIM_LINK, seen.idp_id or "", user.external_id, seen.plan,
+                                    seen.undo, seen.at))
+    return found
+
+
+def member_changes(directory: Directory) -> list[HandChange]:
+    """The members' other :class:`HandChange` s, unsorted (:func:`changes_since` sorts): account type
+    (:func:`type_changes`), the SCIM link (:func:`scim_link_changes`) and membership of each team the plan has a
+    fingerprint of (module docstring). A member the export or the plan's view lacks is compared on nothing."""
+    found = type_changes(directory) + scim_link_changes(directory)
+    members = directory.members
     seen_by_member = directory.applied_seen
     for tid, team_seen in directory.applied_teams_seen.items():
         if team_seen.member_ids is None or tid not in directory.teams:
@@ -250,3 +292,65 @@ def reverted_items(changes: Iterable[HandChange], actions: Sequence[Action], dir
             evidence=ItemEvidence(member_type=member.member_type),
         ))
     return items
+
+
+def linked_since(changes: Iterable[HandChange]) -> frozenset[str]:
+    """The IdP ids Sigma's SCIM state links since the applied plan saw their member (``changes``' :data:`SCIM_LINK`
+    ``now``): whose ``linking.reused_addresses: same_person`` accepts that link (:func:`linked_since_items`)."""
+    return frozenset(c.now for c in changes if c.field == SCIM_LINK)
+
+
+LINKED_SINCE = "scim.linked_since"
+"""The item code of a member the IdP's own push linked since the applied plan saw it, to another IdP user than that
+plan's (:func:`linked_since_items`)."""
+
+
+def linked_since_items(changes: Iterable[HandChange], directory: Directory,
+                       answers: Mapping[str, str]) -> list[ReviewItem]:
+    """One ``scim.linked_since`` item per member Sigma's SCIM state links since the applied plan saw it to another IdP
+    user (``changes``' :data:`SCIM_LINK`, :func:`scim_link_changes`), by memberId: the IdP's own push (provisioning on
+    between the waves) linked it, which the plan keeps as Sigma has it (key ``scim``), so the link is named rather
+    than taken as settled (tester22 finding 4: a leaver's inactive member linked and reactivated by the push for a
+    new IdP user of the same address, ``link_key: scim``, no item, while the same inputs before the push were a
+    blocking ``linking.ambiguous``). Blocking, as the rules ask before such a link (``linking.rehire``,
+    ``linking.ambiguous``, ``linking.recycled_address``), when the plan saw the member archived or inactive (the push
+    reactivated a leaver's account for that IdP user) or linked to another IdP user; informational when it saw the
+    member active and no IdP user of its export matched them. ``answers``: ``linking.reused_addresses`` by IdP id;
+    ``same_person`` accepts the link (the item is then informational, saying so)."""
+    items = []
+    members, users, seen_of = directory.members, directory.idp_users, directory.applied_seen
+    for c in changes:
+        if c.field != SCIM_LINK:
+            continue
+        member, seen, idp = members[c.object_id], seen_of[c.object_id], users.get(c.now)
+        then = state_word(seen.archived, seen.inactive)
+        returned = not seen.active and member.is_active
+        accepted = answers.get(c.now) == "same_person"
+        named = f"IdP user {c.now}" + (f" ({idp.user_name}, made {idp.created or 'on a date the export does not give'})"
+                                       if idp is not None else " (not in the IdP export)")
+        before = f"linked to IdP user {c.seen}" if c.seen else "no IdP user of its export matching them"
+        what = ("linked it and reactivated it" if returned else "linked it") + (
+            f": its account, documents, teams and history are {c.now}'s now")
+        if accepted:
+            tail = f"; linking.reused_addresses says same_person for {c.now}: the link stands"
+        else:
+            tail = (f"; the plan keeps Sigma's SCIM link as it is. If {c.now} is not the person this member was (a "
+                    f"new hire given a leaver's address), unassign IdP user {c.now} from the Sigma app in the IdP (or "
+                    "give them another userName) and move the documents in Sigma; if it is the same person returning, "
+                    "accept it")
+        items.append(make_review(
+            LINKED_SINCE, c.object_id, blocking=(returned or bool(c.seen)) and not accepted,
+            subject=person_ref(member_id=c.object_id, email=member.email, idp_id=c.now),
+            message=(f"{member.email} [member {c.object_id}]: Sigma's SCIM state links it to {named} since "
+                     f"{c.plan_words()} saw it {then}, {before}, and no run of this tool made that link: the IdP's "
+                     f"own push {what}{tail}"),
+            rule="linking.reused_addresses",
+            evidence=ItemEvidence(external_id=c.now, idp_id=c.seen or UNSET, is_archived=seen.archived,
+                                  is_inactive=seen.inactive,
+                                  idp_created=(idp.created if idp is not None else None) or UNSET),
+            resolution="" if accepted else yaml_snippet(
+                {"linking": {"reused_addresses": {c.now: "same_person"}}},
+                notes=[f"the same person: accept the link SCIM made (or, if not, unassign {c.now} from the Sigma "
+                       "app in the IdP, export again and plan again):"]),
+        ))
+    return sorted(items, key=lambda i: i.id)

@@ -1384,7 +1384,7 @@ def leftovers_of(a: Assignment, now_ids: list[str], push: GroupPush, through: Ma
     scim_users = directory.scim.users
     left = [Leftover(mid, members[mid].email if mid in members else None, bool(admin.get(mid)),
                      membership_state(mid, directory, people), through.get(mid, ()), mid in scim_users,
-                     left_behind=mid in people.left_behind)
+                     left_behind=mid in people.left_behind and mid not in directory.scim.provisioned_elsewhere)
             for mid in gone]
     scim_group = directory.scim.groups.get(a.team_id) if a.team_id else None
     scim_kept = tuple(x for x in left if x.member_id in people.scim_kept and x.state == "active"

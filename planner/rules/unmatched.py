@@ -59,7 +59,7 @@ from typing import Iterable, Mapping
 
 from ..address_patterns import KEY_WORDS, PatternMatch, address_differences, pattern_match
 from ..directory import (
-    PROTECTED_BECAUSE, PROTECTED_MOVE, Directory, Person, PersonStatus, idp_is_active, made_after,
+    PROTECTED_BECAUSE, PROTECTED_MOVE, Directory, Link, Person, PersonStatus, idp_is_active, made_after,
 )
 from ..model import (
     Action, ActionKind, ItemEvidence, MissingColumn, ReviewItem, ScimUser, SigmaMember, email_key, outside_words,
@@ -135,11 +135,25 @@ class SecondAccount:
     user_name: str
     external_id: str
     decision: str | None = None
+    matched_by: Link | None = None
+    """For a member the IdP's push left behind without a userName change (:attr:`planner.directory.ScimState.
+    provisioned_elsewhere`: the IdP provisioned its IdP user under another userName as ``new_member_id``): the match
+    key's evidence joining this member to that IdP user; ``None`` for a userName change."""
 
     def why(self, old_email: str) -> str:
         """Why the old member (``old_email``) is unlinked, in reasons and messages."""
+        if self.matched_by is not None:
+            return (f"{self.matched_words()}, but the IdP provisioned that user through SCIM under userName "
+                    f"{self.user_name} as member {self.new_member_id} ({self.new_email}), which SCIM now manages")
         return (f"the IdP changed the userName of IdP user {self.external_id} from {old_email} to {self.user_name}, "
                 f"and Sigma made member {self.new_member_id} ({self.new_email}) for it, which SCIM now manages")
+
+    def matched_words(self) -> str:
+        """``IdP user 00u... of the IdP export has this address (userName 'gavin.janssen@acme.example', match key
+        user_name)``: what joins a member the IdP's push left behind to its IdP user (:attr:`matched_by`)."""
+        link = self.matched_by
+        return (f"IdP user {self.external_id} of the IdP export has this address ({link.idp_field} "
+                f"{link.idp_value!r}, match key {link.key})") if link is not None else ""
 
 
 def second_accounts(policy: Policy, directory: Directory) -> dict[str, SecondAccount]:
@@ -147,10 +161,12 @@ def second_accounts(policy: Policy, directory: Directory) -> dict[str, SecondAcc
     ``linking.second_accounts`` entry naming it (by memberId or email), if any."""
     decided = {directory.find_member_id(ref): what for ref, what in policy.linking.second_accounts.items()}
     out = {}
+    elsewhere = directory.scim.provisioned_elsewhere
     for old, new in directory.scim.second_accounts.items():
         user = directory.scim.users[new]
+        found = elsewhere.get(old)
         out[old] = SecondAccount(new, directory.members[new].email, user.user_name, user.external_id or "",
-                                 decided.get(old))
+                                 decided.get(old), found.edge.link if found is not None else None)
     return out
 
 
@@ -931,20 +947,28 @@ def second_account_item(person: Person, second: SecondAccount) -> ReviewItem:
     in the IdP (:class:`SecondAccount`); it names both members and both userNames, and is settled by
     ``linking.second_accounts``: ``deactivate`` (its documents go to the new member) or ``keep``."""
     member = person.member
+    if second.matched_by is not None:  # the IdP's push, not a userName change (tester22 finding 1)
+        said = (f"{member.email} [member {member.member_id}]: {second.matched_words()}, but the IdP provisioned that "
+                f"user through SCIM under another userName, {second.user_name}: Sigma made a second account for it, "
+                f"member {second.new_member_id} ({second.new_email}), which SCIM now manages, and left "
+                f"{member.email} active with its documents and teams (not a member no IdP user matches); the IdP "
+                f"cannot send {member.email} to the SCIM account while this member holds the address")
+    else:
+        said = (f"{member.email} [member {member.member_id}] was provisioned by SCIM as IdP user "
+                f"{second.external_id}, whose userName the IdP changed to {second.user_name}: Sigma made a second "
+                f"account for it, member {second.new_member_id} ({second.new_email}), which SCIM now manages, and "
+                f"left {member.email} active with its documents and teams")
     return make_review(
         SECOND_ACCOUNT,
         member.member_id,
         blocking=True,
         subject=person_ref(member_id=member.member_id, email=member.email, idp_id=second.external_id or None,
                            user_name=second.user_name),
-        message=(f"{member.email} [member {member.member_id}] was provisioned by SCIM as IdP user "
-                 f"{second.external_id}, whose userName the IdP changed to {second.user_name}: Sigma made a second "
-                 f"account for it, member {second.new_member_id} ({second.new_email}), which SCIM now manages, and "
-                 f"left {member.email} active with its documents and teams; deactivate it (its documents go to "
-                 f"{second.new_email}) or keep it"),
+        message=f"{said}; deactivate it (its documents go to {second.new_email}) or keep it",
         rule="linking.second_accounts",
         evidence=ItemEvidence(external_id=second.external_id, sigma_email=member.email, user_name=second.user_name,
-                              new_member_id=second.new_member_id),
+                              new_member_id=second.new_member_id,
+                              linked_by=second.matched_by.key if second.matched_by is not None else UNSET),
         resolution=yaml_snippet(
             {"linking": {"second_accounts": {member.email: "deactivate"}}},
             {"linking": {"second_accounts": {member.email: "keep"}}},
