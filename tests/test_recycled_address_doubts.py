@@ -25,7 +25,7 @@ from .conftest import run_cli
 from .plan_factory import kinds, member, plan, review_codes, snapshot, user
 from planner.planfile import read_plan
 from planner.rules.address_takeover import AGREE, DIFFER, MISSING, compare_names
-from planner.sources.values import year_last_days
+from planner.sources.values import local_date_days
 
 REPO = Path(__file__).resolve().parent.parent
 ACME = REPO / "samples" / "acme"
@@ -77,10 +77,10 @@ def test_names_compare_on_the_best_name_each_side_has():
 
 
 def test_a_year_last_date_is_each_day_it_may_be():
-    assert year_last_days("10/1/2026 9:00") == (date(2026, 1, 10), date(2026, 10, 1))
-    assert year_last_days("13/6/2026") == (date(2026, 6, 13),)
-    assert year_last_days("6/6/2026") == (date(2026, 6, 6),)
-    assert year_last_days("2026-10-01T09:00:00Z") == ()
+    assert local_date_days("10/1/2026 9:00") == (date(2026, 1, 10), date(2026, 10, 1))
+    assert local_date_days("13/6/2026") == (date(2026, 6, 13),)
+    assert local_date_days("6/6/2026") == (date(2026, 6, 6),)
+    assert local_date_days("2026-10-01T09:00:00Z") == ()
 
 
 def zed(created=None, unreadable=None, first="Zed", last="Quinn", member_created="2021-05-20T08:00:00.000Z"):

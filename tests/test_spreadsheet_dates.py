@@ -63,8 +63,9 @@ def test_a_year_last_date_is_never_read_and_says_both_readings(text, words):
 
 
 def test_year_first_forms_are_read_as_before():
+    # '2026/12/06 23:00:00' and '2026-12-06 23:00:00' (no T, no zone) are local times now: tests/test_local_date_times.py
     assert [parse_timestamp(t) for t in ("2026-12-06T23:00:00.123Z", "2026-12-06T23:00:00+01:00",
-                                         "2026/12/06 23:00:00", "2026-12-06 23:00:00", "2026-12-06")] == [
+                                         "2026-12-06T23:00:00", "2026-12-06 23:00:00+00:00", "2026-12-06")] == [
         "2026-12-06T23:00:00Z", "2026-12-06T22:00:00Z", "2026-12-06T23:00:00Z", "2026-12-06T23:00:00Z",
         "2026-12-06T00:00:00Z"]
 
@@ -115,33 +116,37 @@ def test_the_iso_export_asks_the_same_question_on_the_date(capsys, tmp_path):
         f"the IdP made {NEW_HIRE} ({ISO_CELL})): ")
 
 
-def test_an_unreadable_created_at_of_a_member_no_idp_user_matches_holds_them(capsys, tmp_path):
+@pytest.mark.parametrize(("cell", "readings"), [
+    ("6/12/2026 21:00", "6 December 2026 (day first) or 12 June 2026 (month first), which cannot be told"),
+    # Excel sv-SE, year first, no T, no zone: read as UTC it was before SCIM's set-up (tester21 finding 10)
+    ("2026-12-06 20:00", "6 December 2026, year first"),
+])
+def test_an_unreadable_created_at_of_a_member_no_idp_user_matches_holds_them(capsys, tmp_path, cell, readings):
     # a member made by hand, whose createdAt a spreadsheet rewrote: whether made after SCIM's set-up cannot be told
     sigma = tmp_path / "sigma"
     shutil.copytree(FIXTURES / "sigma", sigma)
     members = json.loads((sigma / "members.json").read_text(encoding="utf-8"))
     extra = dict(members["entries"][1], memberId="MHANDxxxxxxxxxxxxxxxxxxxxxxxxx", email="hand.made@acme.example",
-                 firstName="Hand", lastName="Made", createdAt="6/12/2026 21:00")
+                 firstName="Hand", lastName="Made", createdAt=cell)
     members["entries"].append(extra)
     (sigma / "members.json").write_text(json.dumps(members), encoding="utf-8")
 
     code, out, err = run_cli(capsys, "check", "--sigma", str(sigma), "--idp", str(FIXTURES / "entra"))
     assert [line for line in (out + err).splitlines() if "ambiguous-date" in line] == [
-        f"warning: {sigma / 'members.json'}:$.entries[5] [createdAt]: '6/12/2026 21:00' is a date as a spreadsheet "
-        "or a locale writes it, not ISO 8601: 6 December 2026 (day first) or 12 June 2026 (month first), which "
-        f"cannot be told{TAIL} (ambiguous-date)"]
+        f"warning: {sigma / 'members.json'}:$.entries[5] [createdAt]: {cell!r} is a date as a spreadsheet "
+        f"or a locale writes it, not ISO 8601: {readings}{TAIL} (ambiguous-date)"]
 
     code, _, plan = plan_of(capsys, tmp_path, sigma, FIXTURES / "entra")
-    # was: members.deactivate 'no IdP user matches this member' (12 June, before SCIM's set-up)
+    # was: members.deactivate 'no IdP user matches this member' (12 June, or 20:00 UTC: before SCIM's set-up)
     assert not [a for a in plan["actions"] if a["id"].endswith("MHANDxxxxxxxxxxxxxxxxxxxxxxxxx")]
     [item] = [i for i in plan["review_items"] if i["code"] == "unmatched.new_member"]
     assert (item["id"], item["blocking"]) == ("unmatched.new_member:MHANDxxxxxxxxxxxxxxxxxxxxxxxxx", True)
     assert item["message"].startswith(
-        "hand.made@acme.example: no IdP user matches this member, its createdAt '6/12/2026 21:00' cannot be read, "
+        f"hand.made@acme.example: no IdP user matches this member, its createdAt {cell!r} cannot be read, "
         "so whether it was made after SCIM was set up (by 2026-12-06T20:51:48Z) or after the IdP export's newest "
         "record (2026-12-06T23:00:00Z) cannot be told: made by hand on purpose")  # the Entra users' createdDateTime
     assert {k: item["evidence"].get(k) for k in ("createdAt", "scimSetUpBy", "exportNewest")} == {
-        "createdAt": "6/12/2026 21:00", "scimSetUpBy": "2026-12-06T20:51:48Z", "exportNewest": "2026-12-06T23:00:00Z"}
+        "createdAt": cell, "scimSetUpBy": "2026-12-06T20:51:48Z", "exportNewest": "2026-12-06T23:00:00Z"}
 
 
 def test_an_unreadable_scim_created_of_a_user_without_external_id_holds_them(capsys, tmp_path):

@@ -62,7 +62,7 @@ from ..payloads import UNSET
 from ..person_names import SAME, WITHIN, compare, idp_person_name, member_person_name, shares_a_word
 from ..policy import NEVER
 from ..sources.entra import ext_upn_address
-from ..sources.values import clean_text, date_doubt, day_words, year_last_days, year_last_span
+from ..sources.values import change_time, clean_text, date_doubt, day_words, local_date_days, local_date_span
 from . import make_review, person_ref, yaml_snippet
 
 RECYCLED_AFTER = timedelta(days=90)
@@ -277,7 +277,7 @@ def _recycled_verdict(strong: bool, verdict: str, gap: timedelta | None) -> bool
 class CreatedDate:
     """When one side made the person, as the rule can use it: ``earliest``/``latest`` (UTC; equal for a date
     read exactly, ``None`` unbounded: not said, or unreadable with no day to read), ``days`` (the calendar days
-    a year-last date may be, :func:`planner.sources.values.year_last_days`) and ``phrase`` (how the item says
+    a year-last date may be, :func:`planner.sources.values.local_date_days`) and ``phrase`` (how the item says
     it, naming file, row and column of a value missing or unreadable)."""
 
     earliest: datetime | None
@@ -302,14 +302,11 @@ class CreationGap:
 
 
 def _moment(text: str | None) -> datetime | None:
-    """An ISO 8601 time (``2024-08-09T18:05:00.000Z``; no zone: UTC), ``None`` when absent or not ISO 8601."""
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    """A time read by :func:`planner.sources.values.change_time` (``2024-08-09T18:05:00.000Z``; with ``T`` and no
+    zone: UTC), ``None`` when absent or unreadable: a spreadsheet's local date (``2024-08-09 18:05``, no ``T``, no
+    zone) is read by its days instead (:func:`_bounds`; was: read as UTC here, tester21 finding 10)."""
+    read = change_time(text)
+    return datetime.fromisoformat(read[:-1] + "+00:00") if read else None
 
 
 def _created(read: datetime | None, written: str | None, phrase_read: str, phrase_unreadable: str,
@@ -318,16 +315,16 @@ def _created(read: datetime | None, written: str | None, phrase_read: str, phras
     if read is not None:
         return CreatedDate(read, read, (), phrase_read)
     if written:
-        return CreatedDate(earliest, latest, () if earliest is None else year_last_days(written), phrase_unreadable)
+        return CreatedDate(earliest, latest, () if earliest is None else local_date_days(written), phrase_unreadable)
     return CreatedDate(None, None, (), phrase_missing)
 
 
 def _bounds(read: datetime | None, written: str | None) -> tuple[datetime | None, datetime | None]:
-    """``(earliest, latest)`` of a :class:`CreatedDate`: ``read`` twice, else the span of a year-last date
-    ``written`` (:func:`planner.sources.values.year_last_span`), else ``(None, None)``."""
+    """``(earliest, latest)`` of a :class:`CreatedDate`: ``read`` twice, else the span of a locale's date
+    ``written`` (:func:`planner.sources.values.local_date_span`), else ``(None, None)``."""
     if read is not None:
         return read, read
-    if written and (span := year_last_span(written)) is not None:
+    if written and (span := local_date_span(written)) is not None:
         return span
     return None, None
 
@@ -355,7 +352,7 @@ def creation_gap(member: SigmaMember, user: IdpUser) -> CreationGap:
     """When the IdP made ``user`` (:func:`user_created`) against when Sigma made ``member`` (:func:`member_created`),
     as a span of gaps: exact when both dates are read; a year-last date a spreadsheet wrote (``10/1/2026 9:00``)
     is each day it may be (day or month first), whole and in any zone
-    (:func:`planner.sources.values.year_last_span`); a date missing, or unreadable with no day to read, leaves the
+    (:func:`planner.sources.values.local_date_span`); a date missing, or unreadable with no day to read, leaves the
     span open on that side. Each side's phrase names the file, row and column of a missing or unreadable value
     (tester17 finding 3)."""
     user_date = user_created(user)

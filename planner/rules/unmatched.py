@@ -68,7 +68,7 @@ from ..payloads import UNSET, ArchiveAfter, DeactivateBefore, DeactivateEvidence
 from ..policy import Policy, PolicyPattern, compile_pattern
 from ..sources.export_dates import export_dates
 from ..sources.rule_columns import CREATED_RULES
-from ..sources.values import change_time, year_last_span
+from ..sources.values import change_time, local_date_span
 from ..unsafe_characters import escape_address
 from . import make_action, make_review, person_ref, yaml_snippet
 from .guests import DocumentOwner
@@ -509,7 +509,7 @@ def made_later(person: Person, dates: NewMemberDates) -> str:
     word. A date not said dates nothing; a ``createdAt`` there but unreadable (a year-last date a spreadsheet
     wrote, ``6/12/2026``: :func:`planner.sources.values.local_date_words`) while a date it would be compared
     with is known cannot tell, so the member is held the same way (tester10 #12), unless every day it may be,
-    whole and in any zone (:func:`planner.sources.values.year_last_span`), is before each known date: then it is
+    whole and in any zone (:func:`planner.sources.values.local_date_span`), is before each known date: then it is
     not new (an Excel re-save of a members CSV otherwise held every unmatched member once the IdP export was
     dated by its newest record: tester17 findings 3 and 11)."""
     if person.status is not PersonStatus.UNMATCHED:
@@ -548,10 +548,10 @@ def created_later(member: SigmaMember, dates: NewMemberDates) -> str:
 
 
 def made_before_all(written: str, since: Iterable[str | None]) -> bool:
-    """True when the year-last date ``written`` (a ``createdAt`` a spreadsheet rewrote, ``8/9/2024 18:05``) is,
-    in every reading and zone (:func:`planner.sources.values.year_last_span`), earlier than each known time of
-    ``since`` (ISO 8601 UTC; ``None`` skipped); False when it is not year-last or a reading may be later."""
-    span = year_last_span(written)
+    """True when the locale's date ``written`` (a ``createdAt`` a spreadsheet rewrote, ``8/9/2024 18:05``) is,
+    in every reading and zone (:func:`planner.sources.values.local_date_span`), earlier than each known time of
+    ``since`` (ISO 8601 UTC; ``None`` skipped); False when it is no such date or a reading may be later."""
+    span = local_date_span(written)
     known = [s for s in since if s]
     latest = span[1].strftime("%Y-%m-%dT%H:%M:%SZ") if span is not None else None  # as made_after compares
     return latest is not None and bool(known) and all(latest <= s for s in known)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..model import Finding, IdpDirectory, IdpUser, Severity
-from .values import year_last_span
+from .values import local_date_span
 
 
 def newest_record(users: Iterable[IdpUser]) -> str | None:
@@ -32,13 +32,13 @@ def newest_record(users: Iterable[IdpUser]) -> str | None:
 def export_dates(users: Iterable[IdpUser]) -> tuple[str | None, tuple[str, ...]]:
     """``(newest, unreadable)`` of an IdP export's ``users`` (:class:`planner.rules.unmatched.NewMemberDates`):
     ``newest``, the latest time the export was surely taken no earlier than (ISO 8601 UTC to the second): its
-    newest readable record (:func:`newest_record`) or the earliest reading of a year-last creation date a
-    spreadsheet wrote (:func:`planner.sources.values.year_last_span`), whichever is later; ``unreadable``, when
+    newest readable record (:func:`newest_record`) or the earliest reading of a locale's creation date a
+    spreadsheet wrote (:func:`planner.sources.values.local_date_span`), whichever is later; ``unreadable``, when
     there is no such time, the creation dates the users carry that cannot be read at all, as ``<field>
     '<value>'`` (an Excel serial number ``43637``, a future date), ``()`` when they carry none (the export does
     not date its users, docs/formats.md §0.7). Source: tester21 finding 1."""
     users = list(users)
-    spans = (year_last_span(u.created_unreadable) for u in users if u.created_unreadable)
+    spans = (local_date_span(u.created_unreadable) for u in users if u.created_unreadable)
     earliest = (span[0].strftime("%Y-%m-%dT%H:%M:%SZ") for span in spans if span is not None)
     newest = max(filter(None, (newest_record(users), *earliest)), default=None)
     if newest is not None:

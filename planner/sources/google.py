@@ -35,7 +35,7 @@ home secondary emails (CSV); ``active`` <- not suspended and not archived
 (``Status`` ``Active`` / ``Suspended`` / ``Archived`` in the CSV); ``status`` <-
 ``Active`` / ``Suspended`` / ``Archived``; ``lastLogin`` attribute <- ``Last Sign
 In`` / ``lastLoginTime`` as ISO UTC (``Never logged in`` and the 1970 epoch are
-"never", docs/formats.md §0.7, §4b).
+"never", docs/formats.md §0.7, §4b; the CSV's ``YYYY/MM/DD HH:MM:SS``, :data:`SIGN_IN_FORM`, as UTC).
 """
 
 from __future__ import annotations
@@ -64,6 +64,13 @@ domain) is a ``whole-domain-member`` warning; any other word than ``USER`` / ``G
 
 CSV_FORMAT = "google-csv"
 API_FORMAT = "google-api"
+
+SIGN_IN_FORM = "%Y/%m/%d %H:%M:%S"
+"""The admin console download's own ``Last Sign In [READ ONLY]`` form, ``2025/05/21 09:14:55`` zero-padded
+(docs/formats.md §4a), read as UTC: Google's page does not say the zone (UTC or the admin's), and the sign-in time
+dates no rule (it is shown as ``lastLogin``). Only this column reads it: anywhere else, and in any other spelling
+(``2025/5/21 9:14``: Excel ja-JP saved the file again), a date-time with neither ``T`` nor zone is a spreadsheet's
+local time, an ``ambiguous-date`` (:func:`planner.sources.values.local_date_words`, tester21 finding 10)."""
 
 USER_ALIASES = {
     "primaryEmail": ("email address [required]", "email address", "email", "primary email"),
@@ -166,7 +173,7 @@ def _users_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> Non
             elif not suspended_cells[row]:  # a cell that is no boolean was reported by bool_column
                 unreadable_status(findings, path, ref.location, table.header("suspended"), "", "true or false")
         attributes = attrs[row]
-        login = timestamp_field(last[row], table.header("lastLoginTime"), ref, findings)
+        login = timestamp_field(last[row], table.header("lastLoginTime"), ref, findings, SIGN_IN_FORM)
         if login:
             attributes["lastLogin"] = login
         count += builder.add_user(IdpUser(

@@ -3,12 +3,13 @@
 - :func:`parse_bool`: a CSV boolean, ``true``/``false`` written ``true``, ``True`` or ``TRUE`` (and the
   same for false) only; empty = unknown; anything else (``1``/``0``, ``yes``, ``'True``) is no boolean.
 - :func:`parse_timestamp`: ISO 8601 (with or without milliseconds / ``Z`` /
-  offset), Google's ``YYYY/MM/DD HH:MM:SS``, Okta report ``YYYY-MM-DD HH:MM:SS``;
+  offset; with a ``T`` and no zone: UTC), a year-first date alone (``2026-12-06``, ``2026/12/06``: midnight
+  UTC), a format's own zoneless form its loader names (Google CSV's ``YYYY/MM/DD HH:MM:SS``: UTC);
   ``Never logged in``, empty cells, JSON ``null`` and the Unix epoch mean "never".
-  Results are ISO 8601 UTC strings ``YYYY-MM-DDTHH:MM:SSZ`` (naive inputs are
-  taken as UTC, docs/formats.md §4a leaves the zone unstated).
-  A year-last date (``6/12/2026``: a spreadsheet's or a locale's form) is never read: :func:`local_date_words`
-  says why (:class:`LocalDate`); :func:`date_field` is the one reader of the dates rules decide on.
+  Results are ISO 8601 UTC strings ``YYYY-MM-DDTHH:MM:SSZ``.
+  A spreadsheet's or a locale's date (year-last, ``6/12/2026``; year-first with a time and neither ``T`` nor
+  zone, ``2026/12/6 23:00``) is never read: :func:`local_date_words` says why (:class:`LocalDate`);
+  :func:`date_field` is the one reader of the dates rules decide on.
 - :func:`is_excel_mangled`: IDs that went through a spreadsheet (``1.04E+20``).
 - :func:`spreadsheet_damage`: a text cell a spreadsheet rewrote (Excel's ``="..."`` formula wrapper, its
   text marker ``'``, a formula error such as ``#NAME?``), as a :class:`SpreadsheetDamage`.
@@ -40,7 +41,7 @@ from ..unsafe_characters import strip as strip_unsafe
 from .files import Findings
 
 __all__ = [
-    "DateRead", "LocalDate", "date_field", "local_date_words", "EMAIL_RE", "FALSE_WORDS", "NEVER_WORDS", "TRUE_WORDS", "InvalidValue", "as_id", "as_text", "read_id",
+    "DateRead", "LocalDate", "date_field", "local_date_days", "local_date_span", "local_date_words", "EMAIL_RE", "FALSE_WORDS", "NEVER_WORDS", "TRUE_WORDS", "InvalidValue", "as_id", "as_text", "read_id",
     "id_white_space", "ids_hold_white_space", "report_id_white_space", "shared_group_names",
     "clean_address", "clean_addresses", "clean_text", "CSV_PADDING", "padding_parts", "trim_padding", "damage_kind", "damaged_id_message", "TEXT_MARKER",
     "fast_email_key", "is_excel_mangled", "is_valid_email", "json_type", "opt_text",
@@ -83,16 +84,15 @@ backtracking to try: 0.11 -> 0.08 s over the 210k addresses of a 100k-member org
 _EPOCH_PREFIX = "1970-01-01T00:00:00"
 
 _TS_FORMATS = (
-    "%Y/%m/%d %H:%M:%S",  # Google "Last Sign In [READ ONLY]" (docs/formats.md §4a)
-    "%Y-%m-%d %H:%M:%S",  # Okta Password Health report (docs/formats.md §2d)
-    "%Y/%m/%d %H:%M",
-    "%Y-%m-%d %H:%M",
     "%Y-%m-%d",
     "%Y/%m/%d",
 )
-"""The year-first forms besides ISO 8601 that exports write (the year first, the month before the day: one
-reading). A year-last date (``6/12/2026``, ``06.12.2026``, ``12-06-26``: what a spreadsheet or PowerShell writes
-in the viewer's locale) is none of them: :func:`local_date_words`."""
+"""The year-first dates alone besides ISO 8601 (the year first, the month before the day: one reading; midnight
+UTC, as before tester21 finding 10). A date with a time and neither ``T`` nor zone (``2019/6/21 11:21``,
+``2019-06-21 11:21:05``: Excel ja-JP, zh-CN, sv-SE, LibreOffice) and a year-last date (``6/12/2026``,
+``06.12.2026``: en-US, en-GB, de...) are a spreadsheet's or a locale's, in the viewer's zone:
+:func:`local_date_words`. A format's own zoneless form is its loader's to name (:func:`parse_timestamp`'s
+``own_form``: Google CSV's ``Last Sign In``, :data:`planner.sources.google.SIGN_IN_FORM`)."""
 
 class InvalidValue(ValueError):
     """A cell or JSON value that does not follow its convention (the message says which)."""
@@ -101,14 +101,19 @@ class InvalidValue(ValueError):
 _LOCAL_DATE = re.compile(r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})(?=$|[ T,])")
 """A year-last date at the start of a cell: day or month, separator, the other, the same separator, the year."""
 
+_LOCAL_TIME = re.compile(r"(\d{4})([/.\-])(\d{1,2})\2(\d{1,2})\.?[ ,]+\d{1,2}(?:[:.]\d{2}(?:[:.]\d{2}(?:[.,]\d+)?)?)?"
+                         r"(?:\s*[AaPp]\.?[Mm]\.?)?")
+"""A year-first date with a time after a space and no zone, the whole cell (``2019/6/21 11:21``, ``2019-06-21
+11:21:05``, ``2019/06/21 11:21 PM``): a spreadsheet's local time (tester21 finding 10)."""
+
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")
 
 
 class LocalDate(InvalidValue):
-    """A date written year-last in some locale's form (:func:`local_date_words`): an ``ambiguous-date``
-    finding, never read (the day/month order and the time zone are the writer's locale's, which the file
-    does not say)."""
+    """A date written in some locale's form (year-last; year-first with a time and no zone) (:func:`local_date_words`):
+    an ``ambiguous-date`` finding, never read (the day/month order and the time zone are the writer's locale's,
+    which the file does not say)."""
 
 
 def _calendar(day: int, month: int, year: int) -> date | None:
@@ -123,9 +128,23 @@ def day_words(day: date) -> str:
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
-def _year_last(text: str) -> tuple[date | None, date | None] | None:
-    """The two readings of a year-last date at the start of ``text`` (day first, month first; ``None`` each
-    that is no calendar day), ``None`` when ``text`` is not year-last (a two-digit year is 20xx)."""
+def _year_first(text: str) -> date | None | bool:
+    """The day of a year-first local date-time filling ``text`` (:data:`_LOCAL_TIME`), ``None`` when it is one
+    but no calendar day (``2019/2/30 9:00``), False when ``text`` is none."""
+    m = _LOCAL_TIME.fullmatch(text)
+    if m is None:
+        return False
+    return _calendar(int(m.group(4)), int(m.group(3)), int(m.group(1)))
+
+
+def _local_readings(text: str) -> tuple[date | None, date | None] | None:
+    """The two readings of a spreadsheet's or a locale's date at the start of ``text`` (:func:`local_date_words`):
+    day first and month first of a year-last date (``None`` each that is no calendar day; a two-digit year is
+    20xx), the one day twice of a year-first local date-time (:data:`_LOCAL_TIME`); ``None`` when ``text`` is
+    neither."""
+    day = _year_first(text)
+    if day is not False:
+        return day, day
     m = _LOCAL_DATE.match(text)
     if m is None:
         return None
@@ -135,30 +154,32 @@ def _year_last(text: str) -> tuple[date | None, date | None] | None:
     return _calendar(a, b, year), _calendar(b, a, year)
 
 
-def year_last_days(text: str) -> tuple[date, ...]:
-    """The calendar days a year-last date (:func:`local_date_words`: ``10/1/2026 9:00``, what a spreadsheet
-    writes back) may be: day first and month first, each once and only when it is a day (``10/1/2026`` ->
-    10 January and 1 October 2026; ``13/6/2026`` -> 13 June; ``6/6/2026`` -> one day); ``()`` when ``text``
-    (trimmed) is not year-last. The time of day and its zone are the writer's and unsaid: a rule that reads
-    these days takes each as the whole day in any zone (:mod:`planner.rules.address_takeover`)."""
-    days = _year_last(text.strip())
+def local_date_days(text: str) -> tuple[date, ...]:
+    """The calendar days a spreadsheet's or a locale's date (:func:`local_date_words`: ``10/1/2026 9:00``,
+    ``2026/1/10 9:00``, what a spreadsheet writes back) may be: day first and month first of a year-last date,
+    each once and only when it is a day (``10/1/2026`` -> 10 January and 1 October 2026; ``13/6/2026`` -> 13 June;
+    ``6/6/2026`` -> one day), the one day of a year-first one; ``()`` when ``text`` (trimmed) is neither. The time
+    of day and its zone are the writer's and unsaid: a rule that reads these days takes each as the whole day in
+    any zone (:mod:`planner.rules.address_takeover`)."""
+    days = _local_readings(text.strip())
     if days is None:
         return ()
     return tuple(dict.fromkeys(d for d in days if d is not None))
 
 
 ZONE_SPREAD = timedelta(hours=14)
-"""How far a local time is from UTC at most (UTC-12:00 to UTC+14:00): a year-last date a spreadsheet wrote is in
+"""How far a local time is from UTC at most (UTC-12:00 to UTC+14:00): a date a spreadsheet wrote is in
 a zone it does not say, so each day it may be spans from 14 hours before its midnight UTC to 14 hours after its
 end."""
 
 
-def year_last_span(text: str) -> tuple[datetime, datetime] | None:
-    """``(earliest, latest)`` UTC instants a year-last date (``8/9/2024 18:05``) may be: every day
-    :func:`year_last_days` reads, whole and in any zone (:data:`ZONE_SPREAD`); ``None`` when ``text`` is not
-    year-last. Rules that weigh such a date decide only what every reading decides alike
-    (:mod:`planner.rules.address_takeover`, :func:`planner.rules.unmatched.made_later`; tester17 finding 3)."""
-    days = year_last_days(text)
+def local_date_span(text: str) -> tuple[datetime, datetime] | None:
+    """``(earliest, latest)`` UTC instants a spreadsheet's or a locale's date (``8/9/2024 18:05``, ``2024/8/9
+    18:05``) may be: every day :func:`local_date_days` reads, whole and in any zone (:data:`ZONE_SPREAD`);
+    ``None`` when ``text`` is no such date. Rules that weigh such a date decide only what every reading decides
+    alike (:mod:`planner.rules.address_takeover`, :func:`planner.rules.unmatched.made_later`; tester17 finding 3,
+    tester21 finding 10)."""
+    days = local_date_days(text)
     if not days:
         return None
     starts = [datetime(d.year, d.month, d.day, tzinfo=timezone.utc) for d in days]
@@ -166,7 +187,8 @@ def year_last_span(text: str) -> tuple[datetime, datetime] | None:
 
 
 def local_date_words(text: str) -> str | None:
-    """Why ``text`` (a trimmed cell) is a date no rule may read, or ``None`` when it is not year-last.
+    """Why ``text`` (a trimmed cell) is a date no rule may read, or ``None`` when it is no spreadsheet's or
+    locale's date.
 
     A spreadsheet (Excel, LibreOffice, Google Sheets) that opened an export and saved it writes its dates in
     the viewer's locale: ``6/12/2026 23:00`` is 6 December in en-GB, de, fr... and 12 June in en-US, and the
@@ -174,12 +196,19 @@ def local_date_words(text: str) -> str | None:
     session's culture. No IdP export writes a year-last date (docs/formats.md §0.7), so the form alone says the
     file was rewritten. Both readings are named when both are dates (``6 December 2026 (day first) or
     12 June 2026 (month first), which cannot be told``), else the one that is (``13/6/2026``), and the zone is
-    always unknown: such a date is never read, not even when only one order is a date (tester10 #12)."""
-    days = _year_last(text)
+    always unknown: such a date is never read, not even when only one order is a date (tester10 #12).
+    A year-first date with a time and neither ``T`` nor zone (``2019/6/21 11:21``: Excel ja-JP, zh-CN;
+    ``2019-06-21 11:21``: sv-SE) is the same local time in an unsaid zone, one order (``21 June 2019, year
+    first``), never read either (tester21 finding 10); a format's own zoneless form is read by its loader
+    (:func:`parse_timestamp`'s ``own_form``)."""
+    first = _year_first(text)
+    days = _local_readings(text)
     if days is None:
         return None
     day_first, month_first = (day_words(d) if d is not None else None for d in days)
-    if day_first and month_first and day_first != month_first:
+    if first:
+        order = f"{day_first}, year first"
+    elif day_first and month_first and day_first != month_first:
         order = f"{day_first} (day first) or {month_first} (month first), which cannot be told"
     elif day_first or month_first:
         order = (f"{day_first}, the same day in either order" if day_first == month_first
@@ -212,14 +241,18 @@ def parse_bool(value: object) -> bool | None:
     raise InvalidValue(f"{value!r} is not a boolean (true or false, written true, True or TRUE)")
 
 
-def parse_timestamp(value: object) -> str | None:
+def parse_timestamp(value: object, own_form: str | None = None) -> str | None:
     """Normalize a timestamp to ISO 8601 UTC (``2025-05-21T09:14:55Z``), ``None`` for "never".
 
-    Accepts ISO 8601 with or without fractions, ``Z`` or an offset; the year-first forms in
-    ``_TS_FORMATS``; the sentinels in ``NEVER_WORDS`` and the Unix epoch
-    (Google's "never signed in", docs/formats.md §4b). Raises :class:`LocalDate` (an
-    :class:`InvalidValue`) for a year-last date a spreadsheet or a locale wrote (:func:`local_date_words`:
-    ``6/12/2026`` is never read as 12 June, nor as 6 December), :class:`InvalidValue` for anything else.
+    Accepts ISO 8601 with or without fractions, ``Z`` or an offset (with a ``T`` and no zone: UTC); a year-first
+    date alone (``_TS_FORMATS``, ISO ``2026-12-06``: midnight UTC); ``own_form``, a :meth:`datetime.strptime`
+    format a loader names as its export's own zoneless form, written exactly so (zero-padded: ``strftime`` of
+    the value gives it back), read as UTC (Google CSV's ``Last Sign In``, docs/formats.md §4a); the sentinels in
+    ``NEVER_WORDS`` and the Unix epoch (Google's "never signed in", docs/formats.md §4b). Raises
+    :class:`LocalDate` (an :class:`InvalidValue`) for a date a spreadsheet or a locale wrote
+    (:func:`local_date_words`: ``6/12/2026`` is never read as 12 June, nor as 6 December; ``2019/6/21 11:21``
+    and ``2019-06-21 11:21:05`` are the viewer's local time, never read as UTC: tester21 finding 10),
+    :class:`InvalidValue` for anything else.
     """
     if value is None:
         return None
@@ -230,10 +263,20 @@ def parse_timestamp(value: object) -> str | None:
     try:
         parsed = datetime.fromisoformat(iso)
     except ValueError:
-        local = local_date_words(text)
-        if local is not None:
-            raise LocalDate(local) from None
         parsed = None
+    if parsed is not None and (parsed.tzinfo is not None or len(text) <= 10 or text[10] in "Tt"):
+        return _utc(parsed)  # ISO 8601 with a T or a zone, or a date alone: the exports' own forms
+    if own_form is not None:
+        try:
+            own = datetime.strptime(text, own_form)
+        except ValueError:
+            own = None
+        if own is not None and own.strftime(own_form) == text:
+            return _utc(own)
+    local = local_date_words(text)
+    if local is not None:
+        raise LocalDate(local)
+    if parsed is None:
         for fmt in _TS_FORMATS:
             try:
                 parsed = datetime.strptime(text, fmt)
@@ -242,6 +285,11 @@ def parse_timestamp(value: object) -> str | None:
                 continue
         if parsed is None:
             raise InvalidValue(f"{text!r} is not a timestamp") from None
+    return _utc(parsed)
+
+
+def _utc(parsed: datetime) -> str | None:
+    """``parsed`` (naive: UTC) as :func:`parse_timestamp` writes it, ``None`` for the Unix epoch's day."""
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
     parsed = parsed.astimezone(timezone.utc)
@@ -675,19 +723,21 @@ def json_bool(value: object, field: str, ref: SourceRef, findings: Findings,
     return None
 
 
-def timestamp_field(value: object, field: str, ref: SourceRef, findings: Findings) -> str | None:
+def timestamp_field(value: object, field: str, ref: SourceRef, findings: Findings,
+                    own_form: str | None = None) -> str | None:
     """A time of an export (an IdP sign-in time, Okta ``lastLogin``, Google ``lastLoginTime``...) as ISO 8601
     UTC, ``None`` for never.
 
     Empty values and :func:`parse_timestamp`'s "never" forms are ``None``; a value
     that is no timestamp is ``None`` with an ``invalid-timestamp`` warning naming
     ``field`` at ``ref``; a year-last date a spreadsheet wrote (:class:`LocalDate`) is ``None`` with an
-    ``ambiguous-date`` warning naming them (:func:`date_field` for the dates rules decide on).
+    ``ambiguous-date`` warning naming them (:func:`date_field` for the dates rules decide on). ``own_form``: the
+    export's own zoneless form, read as UTC (:func:`parse_timestamp`).
     """
     if not value:
         return None
     try:
-        return parse_timestamp(value)
+        return parse_timestamp(value, own_form)
     except LocalDate as exc:
         findings.warning("ambiguous-date", ref.file, ref.location, field, str(exc))
         return None
