@@ -51,6 +51,7 @@ loader contract (tests/test_sources_contract.py):
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from itertools import chain
 from operator import attrgetter
@@ -75,6 +76,16 @@ FILE_NAME_UNSAFE = frozenset('/\\:*?"<>|')
 download's name (:meth:`DirectoryBuilder.groups_file_named`)."""
 
 FILE_NAME_SAFE = str.maketrans({c: "_" for c in FILE_NAME_UNSAFE})
+
+
+def group_name_key(name: str) -> str:
+    """How a members file's name or a members map's key is compared with a group's display name (or email):
+    Unicode NFC, trimmed, case-folded (:meth:`DirectoryBuilder.group_key`). A Mac (HFS+, a zip made there) writes a
+    file name in NFD, ``Ope\u0301rations.csv``, for the group ``Opérations`` (NFC in groups.csv): the same letters,
+    so the same group, as team names are compared (docs/formats.md §3b; was: the group 'Opérations' both without
+    a members file and listed twice, 36 blocking ``inputs.truncated`` whose remedy, export again, could not fix it:
+    tester21 finding 4)."""
+    return (name if name.isascii() else unicodedata.normalize("NFC", name)).strip().casefold()
 
 INCOMPLETE_CODES: Mapping[str, str] = MappingProxyType({
     "incomplete-pages": "cut short (a listing saved without all its pages)",
@@ -363,25 +374,26 @@ class DirectoryBuilder:
         return child
 
     def group_key(self, key: str) -> str | None:
-        """The id of the group that ``key`` names: its id, else its display name or email (case-insensitive, unique)."""
+        """The id of the group that ``key`` names: its id, else its display name or email (:func:`group_name_key`:
+        NFC, trimmed, case-insensitive; unique)."""
         if key in self._groups:
             return key
         if self._by_name is None:
             index: dict[str, list[str]] = {}
             for g in self._groups.values():
-                index.setdefault(g.display_name.strip().casefold(), []).append(g.id)
+                index.setdefault(group_name_key(g.display_name), []).append(g.id)
                 mail = g.attributes.get("email") or g.attributes.get("mail")
                 if isinstance(mail, str) and mail:
                     index.setdefault(fast_email_key(mail), []).append(g.id)
             self._by_name = index
-        ids = self._by_name.get(key.strip().casefold(), [])
+        ids = self._by_name.get(group_name_key(key), [])
         return ids[0] if len(set(ids)) == 1 else None
 
     def groups_named(self, name: str) -> tuple[str, ...]:
-        """The ids of the groups added so far whose display name is ``name`` (:meth:`group_key`'s comparison:
-        trimmed, case-insensitive), in the order added."""
+        """The ids of the groups added so far whose display name is ``name`` (:meth:`group_key`'s comparison,
+        :func:`group_name_key`), in the order added."""
         self.group_key(name)  # builds the index
-        return tuple(dict.fromkeys(self._by_name.get(name.strip().casefold(), [])))
+        return tuple(dict.fromkeys(self._by_name.get(group_name_key(name), [])))
 
     def groups_file_named(self, stem: str) -> tuple[str, ...]:
         """The ids of the groups added so far whose display name holds a character no file name can
@@ -393,9 +405,9 @@ class DirectoryBuilder:
             index: dict[str, list[str]] = {}
             for g in self._groups.values():
                 if FILE_NAME_UNSAFE.intersection(g.display_name):
-                    index.setdefault(g.display_name.translate(FILE_NAME_SAFE).strip().casefold(), []).append(g.id)
+                    index.setdefault(group_name_key(g.display_name.translate(FILE_NAME_SAFE)), []).append(g.id)
             self._by_file_name = index
-        return tuple(self._by_file_name.get(stem.strip().casefold(), ()))
+        return tuple(self._by_file_name.get(group_name_key(stem), ()))
 
     def _first_time(self, code: str, source: SourceRef) -> bool:
         """Whether finding ``code`` of ``source`` is said now for the first time (then it is noted): a loader may
@@ -419,7 +431,7 @@ class DirectoryBuilder:
         """``(ids a, b)``, or ``(as a file name: 'A/B' id a, 'A:B' id b)`` when the groups' display names are not
         ``key`` as written but read as it in a file name (:meth:`groups_file_named`)."""
         names = [self._groups[i].display_name for i in ids]
-        if all(n.strip().casefold() == key.strip().casefold() for n in names):
+        if all(group_name_key(n) == group_name_key(key) for n in names):
             return f"(ids {', '.join(ids)})"
         return f"(as a file name: {', '.join(f'{n!r} id {i}' for n, i in zip(names, ids))})"
 
@@ -453,8 +465,11 @@ class DirectoryBuilder:
         The caller reads the answer's members right after (:meth:`add_members`), so they are known per answer:
         ``listing`` is the endpoint the answer is of (``"transitiveMembers"`` for Graph's, ``None``: unknown yet,
         ``"members"`` as it is read), and a group answered again from another file or place is judged by
-        :meth:`answers_of_one_group` when the directory is built.
+        :meth:`answers_of_one_group` when the directory is built. ``key`` is read in Unicode NFC (a Mac names a
+        download ``Ope\u0301rations.csv``, NFD), so a group it adds is named as the IdP names it
+        (:func:`group_name_key`, tester21 finding 4).
         """
+        key = key if key.isascii() else unicodedata.normalize("NFC", key)
         group_id = self.group_key(key)
         shared = self.groups_named(key) if group_id is None and key not in self._groups else ()
         if group_id is None and not shared:
