@@ -1840,6 +1840,18 @@ finding 7); 8: ``policy.resolved.preflight.idp_users_include_deactivated``; 9: t
 ``policy.resolved.guards.thresholds.team_shrink`` (tester21 finding 6)."""
 
 
+
+def preflight_blockers(checks: Iterable[PreflightCheck], failed_guards: Iterable[GuardResult]
+                       ) -> tuple[PreflightCheck, ...]:
+    """The pre-flight ``checks`` that stop approval (:attr:`PreflightCheck.stops_approval`: blocking, neither
+    shown by the data nor confirmed in the policy) and are not a failed guard's echo (a check of the guard's name
+    and words, :func:`planner.rules.preflight.protected_person`; the guard is counted itself, left19). One rule
+    for the plan's summary line (:func:`planner.outcomes.review_headline`, walk21), :attr:`Plan.approval_blockers`
+    and :attr:`Plan.guard_echoes`."""
+    verdicts = {(g.name, g.detail) for g in failed_guards}
+    return tuple(c for c in checks if c.stops_approval and (c.id, c.detail) not in verdicts)
+
+
 class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A migration plan: what ``plan`` writes and ``report``/``apply`` read.
 
@@ -1911,9 +1923,9 @@ class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         failed guard's own blocking ``guards.<name>`` item and its pre-flight check (:attr:`guard_echoes`) are
         counted under the guard, and the line says so (left19: one failed protected person was counted three
         times, "1 pre-flight check(s) unmet, 1 blocking review item(s), 1 failed guard(s)")."""
-        checks, items = self.guard_echoes
+        _, items = self.guard_echoes
         guards = self.summary.failed_guards
-        line = (f"{len(self.unmet_preflight) - len(checks)} pre-flight check(s) unmet, "
+        line = (f"{len(self.preflight_blockers)} pre-flight check(s) unmet, "
                 f"{len(self.blocking_items) - len(items)} blocking review item(s), {len(guards)} failed guard(s)")
         if guards:
             line += " (a failed guard's own blocking review item and pre-flight check are counted under it)"
@@ -1927,10 +1939,16 @@ class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         (:func:`planner.rules.guards.failed`). Read by :attr:`approval_blockers` and by ``plan``'s lines
         (:func:`planner.show.summary_lines`, tester18 finding 10) so a failure is said and counted once."""
         failed = self.summary.failed_guards
-        verdicts = {(g.name, g.detail) for g in failed}
         rules = {f"guards.{g.name}" for g in failed}
-        return (tuple(c for c in self.unmet_preflight if (c.id, c.detail) in verdicts),
+        own = set(self.preflight_blockers)
+        return (tuple(c for c in self.unmet_preflight if c not in own),
                 tuple(r for r in self.blocking_items if r.rule in rules))
+
+    @property
+    def preflight_blockers(self) -> tuple[PreflightCheck, ...]:
+        """The unmet pre-flight checks that stop approval on their own (:func:`preflight_blockers`): the summary
+        line's and :attr:`approval_blockers`' count."""
+        return preflight_blockers(self.preflight, self.summary.failed_guards)
 
     @property
     def unmet_preflight(self) -> tuple[PreflightCheck, ...]:

@@ -295,6 +295,20 @@ def admin_loss_headline(counts: AdminLossCounts) -> str:
     return f"{ADMIN_LOSS_HEADING}: {counts.total}" + (f" ({admin_loss_breakdown(counts)})" if counts.total else "")
 
 
+def review_headline(total: int, blocking: int, preflight_unmet: int) -> str:
+    """The review figures of a plan's summary line: ``"13 review items (0 blocking)"``, and when pre-flight checks
+    stop approval besides (:func:`planner.model.preflight_blockers`: unmet, not a failed guard's echo)
+    ``"13 review items (0 blocking); 1 blocking pre-flight check unmet"``: approve and apply refuse such a plan as
+    they refuse a blocking item ("pre-flight check ... is unconfirmed: ...; confirm it in the policy's preflight
+    section and plan again"), so the line never says "(0 blocking)" alone of a blocked plan (walk21). Written by
+    :func:`planner.planning.summary_text` (``summary.text``: ``plan``, ``show``, the HTML report) and
+    :func:`planner.report.report_headline`."""
+    line = f"{total} review item{'' if total == 1 else 's'} ({blocking} blocking)"
+    if preflight_unmet:
+        line += f"; {preflight_unmet} blocking pre-flight check{'' if preflight_unmet == 1 else 's'} unmet"
+    return line
+
+
 def seat_counts(before: Counter[str], after: Counter[str], pending: Counter[str] | None = None
                 ) -> dict[str, SeatCount]:
     """The summary's ``seats``: account type name -> :class:`~planner.model.SeatCount` of the active

@@ -159,8 +159,9 @@ from .matching import IdentityGraph, match_identities, provisioned_elsewhere
 from . import outcomes
 from .model import (
     AccountTypeCounts, Action, ActionKind, Finding, Fingerprints, GuardResult, MemberState,
-    NormalizedMemberType, Outcomes, PersonRow, Plan, PlanOrganization, PlanPolicy, PlanSummary, ReviewCounts,
-    ReviewItem, SeatCount, Snapshot, TeamCounts, TeamRow, TeamState, export_organization_id,
+    NormalizedMemberType, Outcomes, PersonRow, Plan, PlanOrganization, PlanPolicy, PlanSummary, PreflightCheck,
+    ReviewCounts, ReviewItem, SeatCount, Snapshot, TeamCounts, TeamRow, TeamState, export_organization_id,
+    preflight_blockers,
 )
 from .payloads import (
     MEMBER_TARGET_KINDS, OWNER_KINDS, TEAM_TARGET_KINDS, ScimLinkUser, ScimSetAccountType, actions_by_kind,
@@ -251,9 +252,9 @@ def _build_plan(snapshot: Snapshot, policy: Policy, created_at: str | None) -> P
         acted = acted_on(actions)
         people = person_rows(policy, directory, decided.people, decided.types, decided.unmatched, actions, review_items,
                              acted)
-        summary = build_summary(directory, decided, actions, review_items, people, acted)
+        checks = preflight.evaluate(policy, directory, list(decided.guards), actions, people)
+        summary = build_summary(directory, decided, actions, review_items, people, acted, checks)
         plan_outcomes = build_outcomes(policy, directory, decided.guards, actions, people)
-        checks = preflight.evaluate(policy, directory, summary.guards, actions, people)
         prints = fingerprints(directory, actions, acted)
     # the working records die with the process, not one by one here (0.22-0.25 s at 100k): planner.held
     held.hold(directory, decided, acted)
@@ -1161,11 +1162,12 @@ def review_index(review_items: Iterable[ReviewItem]) -> tuple[dict[str, set[str]
 
 def build_summary(directory: Directory, decided: Decisions, actions: list[Action],
                   review_items: list[ReviewItem], people: Iterable[PersonRow],
-                  acted: ActedOn | None = None) -> PlanSummary:
+                  acted: ActedOn | None = None, checks: Sequence[PreflightCheck] = ()) -> PlanSummary:
     """Counts per action kind, seats per account type before/after, people by roster status, the
     headline figures of the person rows' outcomes (``people``: :func:`person_rows`;
     :func:`planner.outcomes.outcome_counts`), teams, review counts, guard results and the one-line
-    text; ``acted``: the :func:`acted_on` index of ``actions``, when the caller has it."""
+    text; ``acted``: the :func:`acted_on` index of ``actions``, when the caller has it; ``checks``: the plan's
+    pre-flight checks, whose blockers the text counts (:func:`planner.model.preflight_blockers`, walk21)."""
     acted = acted or acted_on(actions)
     of_kind = acted.of_kind
     kinds = {kind.value: len(found) for kind, found in of_kind.items()}
@@ -1192,7 +1194,8 @@ def build_summary(directory: Directory, decided: Decisions, actions: list[Action
         changes=bool(actions),
         guards=list(decided.guards),
         text=summary_text(per_kind, account_types, reviews,
-                          scim_reactivations(of_kind.get(ActionKind.SCIM_LINK_USER, ())), additions),
+                          scim_reactivations(of_kind.get(ActionKind.SCIM_LINK_USER, ())), additions,
+                          len(preflight_blockers(checks, [g for g in decided.guards if not g.ok]))),
         outcomes=outcomes.outcome_counts(people),
         account_types=account_types,
         seats=seats,
@@ -1299,7 +1302,7 @@ def scim_reactivations(actions: list[Action]) -> int:
 
 
 def summary_text(k: dict[str, int], at: AccountTypeCounts, r: ReviewCounts, through_scim: int = 0,
-                 additions: int = 0) -> str:
+                 additions: int = 0, preflight_unmet: int = 0) -> str:
     """``"Plan: 112 link, 9 create, 14 account-type changes (3 downgrades), 6 guests disabled, 11
     deactivations, 4 teams linked, 2 created, 40 member additions, 17 member removals; 5 review items (3 blocking)"``
     (nouns agree with their counts: ``1 reactivation``, ``1 guest converted``; custom-type
@@ -1309,7 +1312,10 @@ def summary_text(k: dict[str, int], at: AccountTypeCounts, r: ReviewCounts, thro
     memberships the pushes add (``summary.teams.member_additions``: the team rows' ``members_added``; tester20
     finding 2: a team grew 5 -> 153 while the line counted only removals). Deactivations count both
     ways a member is deactivated: ``members.deactivate`` (REST, a pre-SCIM member) and
-    ``scim.deactivate_user`` (a member SCIM manages), as ``show`` and the deactivation guard count them."""
+    ``scim.deactivate_user`` (a member SCIM manages), as ``show`` and the deactivation guard count them.
+    ``preflight_unmet``: the pre-flight checks that stop approval besides the items, said after them
+    (:func:`planner.outcomes.review_headline`: ``...; 13 review items (0 blocking); 1 blocking pre-flight check
+    unmet``; was: "(0 blocking)" alone of a plan approve refuses, walk21)."""
     parts = [f"{k['scim.link_user']} link", f"{k['scim.create_user']} create"]
     if k["members.set_email"]:
         parts.append(_n(k["members.set_email"], "email change", "email changes"))
@@ -1329,7 +1335,7 @@ def summary_text(k: dict[str, int], at: AccountTypeCounts, r: ReviewCounts, thro
     parts.append(f"{k['scim.create_group']} created")
     parts.append(_n(additions, "member addition", "member additions"))
     parts.append(_n(k["teams.remove_member"], "member removal", "member removals"))
-    return f"Plan: {', '.join(parts)}; {_n(r.total, 'review item', 'review items')} ({r.blocking} blocking)"
+    return f"Plan: {', '.join(parts)}; {outcomes.review_headline(r.total, r.blocking, preflight_unmet)}"
 
 
 def plan_from_paths(

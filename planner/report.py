@@ -53,7 +53,7 @@ from .show import exports_read_line
 from .outcomes import LOCKOUT_LABELS as _LOCKOUT_LABELS
 from .outcomes import (
     SCIM_MANAGED_HEADING, SCIM_MANAGED_LABELS, admin_loss_breakdown, admin_loss_headline, lockout_breakdown,
-    lockout_headline,
+    lockout_headline, review_headline,
 )
 from .payloads import BaseAction
 from .output import write_file
@@ -737,14 +737,14 @@ def report_headline(plan: Plan) -> str:
 
     E.g. ``"Cannot sign in after the switch: 14 (10 deactivated, 2 guests disabled, 2 with no IdP
     identity); Admins losing Admin: 2 (1 deactivated, 1 downgraded); 8 account-type changes (4
-    downgrades), 12 review items (0 blocking)"``.
+    downgrades), 12 review items (0 blocking)"``, then the pre-flight checks that stop approval
+    (:func:`planner.outcomes.review_headline`: ``"...; 1 blocking pre-flight check unmet"``, walk21).
     """
     figures = plan.summary.outcomes
     changes = sum(1 for p in plan.people if p.type_change is not None)
-    blocking = len(plan.blocking_items)
     return (
         f"{lockout_headline(figures.lockouts)}; {admin_loss_headline(figures.admins_losing_admin)}; "
         f"{changes} account-type change{'' if changes == 1 else 's'} "
         f"({figures.downgrades} downgrade{'' if figures.downgrades == 1 else 's'}), "
-        f"{len(plan.review_items)} review item{'' if len(plan.review_items) == 1 else 's'} ({blocking} blocking)"
+        f"{review_headline(len(plan.review_items), len(plan.blocking_items), len(plan.preflight_blockers))}"
     )

@@ -18,9 +18,9 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:b3ea2db702d5a94974e06ca6b47aa7197bdd0637b33e054742735983b20b86d5",
+    "okta": "sha256:e07a8b21efba17ea5d91916ba871faabedd4642378339e57c202c4914f94c3d9",
     "okta-reviewed": "sha256:b5805a14a7ec409ba79f19e7c40cf965120c944a561ef8e8feab660104555e49",
-    "entra": "sha256:4ea64d5c1b6be1f220f71fc3106d1da503f8fcff574a551723dd2c606fd0eeb3",
+    "entra": "sha256:1d1af555510cc579003a3d249340f43aaf2e612423e76c6ca85802aad933e28d",
     "entra-reviewed": "sha256:2f11983e76e9f1e34bd49d221c78c3457239763b1319599e02e145113583e7b0",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with

@@ -43,7 +43,8 @@ def test_summary_preflight_and_blocking_items_come_first_then_people_sections_th
     assert ("      - memberId: m6, email: Eve@example.com, status: active, memberType: View, teams: 0, "
             "decision: undecided\n") in text
     assert "      resolve in the policy with:\n        # who keeps the address: m5 is only an example" in text
-    assert text.rstrip().endswith("review items (1 blocking)")
+    # the two unmet checks counted in the line the plan ends on (walk21; was: '... review items (1 blocking)')
+    assert text.rstrip().endswith("2 review items (1 blocking); 2 blocking pre-flight checks unmet")
 
 
 def test_the_seats_per_account_type_follow_the_summary():
