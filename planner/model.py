@@ -443,7 +443,8 @@ class IdpUser(SourcedRecord):
       (Entra, Google, CSVs). It dates a disagreement with Sigma's SCIM state (:mod:`planner.rules.scim_state`).
     - ``created``: when the IdP made the user, as ``last_updated`` (Okta ``created``, Entra
       ``createdDateTime``, Google Directory API ``creationTime``, a SCIM ListResponse's ``meta.created``);
-      ``None`` when the export does not say (Google's admin console CSV, generic CSVs, an unreadable time). It
+      ``None`` when the export does not say (Google's admin console CSV, a generic CSV mapping no ``created``, an
+      unreadable time). It
       dates an address Sigma's SCIM state gives another IdP identity
       (:func:`planner.rules.scim_state.reused_address`) and a recycled address
       (:mod:`planner.rules.address_takeover`).
@@ -451,8 +452,9 @@ class IdpUser(SourcedRecord):
       spreadsheet wrote, ``6/12/2026 23:00``; :class:`planner.sources.values.DateRead`), ``None`` otherwise:
       the rule it would have decided cannot tell (tester10 #12).
     - ``created_field``: the export's field that says when the IdP made a user (``createdDateTime``,
-      ``created``, ``creationTime``, ``meta.created``) in the formats that have one, whether or not this record
-      carries it; ``None`` for the formats without one (Google's admin console CSV, generic CSVs). A rule that
+      ``created``, ``creationTime``, ``meta.created``, a generic CSV mapping's ``created`` column, OneLogin's
+      ``created_at``) in the formats that have one, whether or not this record carries it; ``None`` for the
+      formats without one (Google's admin console CSV, a generic CSV mapping no ``created``). A rule that
       needs the date names it when it is missing (:mod:`planner.rules.address_takeover`, tester17 finding 3).
     """
 

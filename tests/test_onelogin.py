@@ -80,7 +80,8 @@ def test_each_status_is_read_as_section_5_says(tmp_path):
     assert ((user3.given_name, user3.family_name), [e.value for e in user3.emails], dict(user3.attributes)) == (
         ("User", "S3"), ["user3@example.com"],
         {"username": "user3", "state": "1", "group_id": "310001", "role_ids": "[52001, 52002]",
-         "last_login": "2025-05-21T09:14:55.000Z", "created_at": "2021-03-01T09:00:00.000Z"})
+         "last_login": "2025-05-21T09:14:55.000Z"})  # created_at: its creation date (tests/test_generic_created.py)
+    assert (user3.created, user3.created_field) == ("2021-03-01T09:00:00Z", "created_at")
     assert [(Path(i.path).name, i.kind, i.records) for i in directory.inputs] == [("users.csv", "onelogin.users", 9)]
 
 

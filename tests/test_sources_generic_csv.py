@@ -70,7 +70,7 @@ def test_bad_mapping_names_the_yaml_line(tmp_path):
     assert [(f.code, f.location, f.field, f.message) for f in findings] == [
         ("invalid-mapping", "line 3", "columns",
          "unknown key 'nickname'; allowed here: id, userName, emails, givenName, familyName, "
-         "displayName, active, status, userType, externalId, groups")]
+         "displayName, active, status, userType, externalId, groups, created")]
 
 
 PEOPLE = "Login,Mail Address,First Name,Last Name,Enabled\nann@x.example,ann@x.example,Ann,Lee,true\n"
@@ -95,7 +95,7 @@ SHARED = "a column is read as one attribute (only id, userName, emails, external
     ("columns:\n  userName: Login\n  email: Mail Address\n  active: Enabled\n",
      ("invalid-mapping", "line 3", "columns",
       "unknown key 'email' (did you mean 'emails'?); allowed here: id, userName, emails, givenName, "
-      "familyName, displayName, active, status, userType, externalId, groups")),
+      "familyName, displayName, active, status, userType, externalId, groups, created")),
     ("columns:\n  userName: Login\n  active: Enabled\nactive_status: [x]\n",
      ("invalid-mapping", "line 4", "",
       "unknown key 'active_status' (did you mean 'active_statuses'?); allowed here: users, columns, "

@@ -24,6 +24,8 @@ The mapping file (``*.yaml`` / ``*.yml``; recognized by its ``columns:`` map)::
       userType: Kind           # Member / Guest, or the Sigma account type the IdP sends (SCIM userType)
       externalId: HR Number
       groups: Groups           # group names in one cell, split by groups_separator
+      created: Created At      # when the IdP made the user (ISO 8601; docs/formats.md §0.7, §5): dates a
+                               # rehire (linking.rehire) and when the export was taken (unmatched.new_member)
     groups_separator: ";"      # default ";"
     active_statuses: [active, enabled]   # when `active` is not mapped: the status words (any case)
     inactive_statuses: [inactive, disabled, suspended, deprovisioned]   # meaning active / inactive;
@@ -95,14 +97,18 @@ from .directory import DirectoryBuilder, make_emails
 from .files import Findings, guarded, read_text
 from .tabular import Table, closest_column, column_list, flag_damaged_ids, parse_table
 from .values import (
-    InvalidValue, fast_email_key, missing_status_column, other_separator_split, parse_bool, sent_account_type,
+    DateRead, InvalidValue, date_field, fast_email_key, missing_status_column, other_separator_split, parse_bool, sent_account_type,
     separator_words, typed_team_name_key, unreadable_status,
 )
 
 FORMAT = "generic-csv"
 
+NOT_SAID = DateRead(None)
+"""The creation date of a user whose CSV has no ``created`` column: not said (a mapping without the key), or, for a
+layout's CSV without it, the file's missing column (:mod:`.rule_columns`: :attr:`IdpUser.created_field` is set)."""
+
 _ATTRIBUTES = ("id", "userName", "emails", "givenName", "familyName", "displayName", "active",
-               "status", "userType", "externalId", "groups")
+               "status", "userType", "externalId", "groups", "created")
 _IDENTITY = ("id", "userName", "emails", "externalId", "groups")
 """The attributes whose cells are one line each (``line-break-in-value``, :func:`~.tabular.flag_line_breaks`);
 ``groups`` not when ``groups_separator`` is a line break (``"\n"``: one group name a line of the cell)."""
@@ -128,6 +134,7 @@ class ColumnMap(BaseModel):
     userType: str | None = None
     externalId: str | None = None
     groups: str | None = None
+    created: str | None = None
 
     @field_validator("emails", mode="before")
     @classmethod
@@ -357,13 +364,17 @@ class MappingSource:
 
     ``name`` names it in messages (``map.yaml``, ``the onelogin layout``); ``input_kind`` is the
     :attr:`planner.model.InputFile.kind` of the CSVs it reads (``generic.users``, ``onelogin.users``); ``hint``
-    ends a layout's ``missing-column`` message (where the layout is documented, the way out). A mapping file's
-    faults are at its lines; a layout's at the CSV's header line (:func:`_mapping_error`)."""
+    ends a layout's ``missing-column`` message (where the layout is documented, the way out); ``optional``: the
+    attributes of a layout whose column a CSV may lack, no ``missing-column`` error (the layout's ``created``: a
+    CSV without ``created_at`` is a file that lacks a column its format carries, so the rules that decide on it
+    cannot tell, :mod:`.rule_columns`). A mapping file's faults are at its lines; a layout's at the CSV's header
+    line (:func:`_mapping_error`)."""
 
     path: Path | None
     name: str
     input_kind: str = "generic.users"
     hint: str = ""
+    optional: frozenset[str] = frozenset()
 
     def names(self, attr: str, header: str) -> str:
         """How a message says that ``attr`` is read from column ``header``: ``columns.userName names column
@@ -398,7 +409,7 @@ def _columns_found(table: Table, aliases: dict[str, tuple[str, ...]], mapping: M
     columns = f"{csv_path.name} has {column_list(table.headers)} (header at line {table.header_line})"
     ok = True
     for name, (header,) in aliases.items():
-        if table.has(name):
+        if table.has(name) or name in source.optional:
             continue
         close = closest_column((header,), table.headers)
         attr = name.split(".")[0]
@@ -468,6 +479,9 @@ def _users(csv_path: Path, mapping: Mapping, source: MappingSource, builder: Dir
     types = table.get_or_empty("userType")
     external = table.ids("externalId") or [""] * len(table)
     groups = table.get("groups")
+    created_cells = table.get("created")
+    # the creation date's field as messages name it: the CSV's header, or the layout's when the CSV lacks it
+    created_field = table.header("created") if created_cells is not None else cols.created
     active_words = frozenset(s.casefold() for s in mapping.active_statuses)
     inactive_words = frozenset(s.casefold() for s in mapping.inactive_statuses)
     suspended_words = frozenset(s.casefold() for s in mapping.suspended_statuses)
@@ -502,6 +516,8 @@ def _users(csv_path: Path, mapping: Mapping, source: MappingSource, builder: Dir
         else:
             active = None
         user_name = names[row]
+        created = (date_field(created_cells[row], created_field, ref, findings) if created_cells is not None
+                   else NOT_SAID)
         added = builder.add_user(IdpUser(
             id=user_id,
             user_name=user_name,
@@ -520,6 +536,9 @@ def _users(csv_path: Path, mapping: Mapping, source: MappingSource, builder: Dir
             external_id=external[row] or None,
             attributes=attrs[row],
             source=ref,
+            created=created.value,
+            created_unreadable=created.unreadable,
+            created_field=created_field,
         ))
         count += added
         if added and groups is not None and groups[row]:
@@ -640,7 +659,7 @@ ONELOGIN_FORMAT = "onelogin"
 
 ONELOGIN = Mapping(
     columns=ColumnMap(userName="email", id="id", emails=("email",), givenName="firstname", familyName="lastname",
-                      status="status"),
+                      status="status", created="created_at"),
     active_statuses=("1", "3", "4", "5", "7", "8"),
     inactive_statuses=("0", "2"),
     suspended_statuses=("2",),
@@ -657,12 +676,16 @@ activated (:func:`planner.rules.idp_status.never_activated`, as Okta's ``STAGED`
 is an ``unreadable-status`` error (tester16a finding 1). ``userName`` is the ``email`` column, what OneLogin's Sigma
 app sends; an app that sends another field is read with a generic CSV mapping (the same keys in YAML). The
 ``external_id`` column (a directory's id, not the SCIM externalId), ``username``, ``role_ids`` (role ids, no
-names) and the other columns are kept as attributes; no column is read as groups."""
+names) and the other columns are kept as attributes; no column is read as groups. ``created_at`` (ISO 8601 UTC, §5)
+is the user's creation date (``created``: ``linking.rehire``, ``unmatched.new_member``, read by
+:func:`~.values.date_field` as every format's); a CSV without the column loads, and the rules that decide on it
+cannot tell (``missing-rule-column``; was: the column was ignored and the rules never fired, tester21 finding 8's
+note)."""
 
 ONELOGIN_SOURCE = MappingSource(
     None, "the onelogin layout", "onelogin.users",
     "it reads the columns of OneLogin's SDK sample export (docs/formats.md §5); read another export with a generic "
-    "CSV mapping, without --idp-format onelogin")
+    "CSV mapping, without --idp-format onelogin", frozenset({"created"}))
 
 
 def load_onelogin(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:

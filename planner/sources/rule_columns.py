@@ -13,8 +13,9 @@ blocking item naming the file and the column; ``check`` warns ``missing-rule-col
 (:func:`missing_column_findings`).
 
 A format that never carries the field stays "not said" and is not recorded: Google's admin console CSV and a
-generic CSV have no creation date (docs/formats.md §4a, §5), a SCIM export's ``meta`` is optional (§7); only Entra
-carries ``externalUserState``.
+generic CSV whose mapping maps no ``created`` have no creation date (docs/formats.md §4a, §5), a SCIM export's
+``meta`` is optional (§7); only Entra carries ``externalUserState``. A generic mapping's ``created`` column (and the
+onelogin layout's ``created_at``) is the file's creation date, recorded as any format's.
 
 The fields, and the rules they feed:
 
@@ -22,7 +23,8 @@ The fields, and the rules they feed:
   ``linking.recycled_address``) and ``updatedAt`` (when an archived member left, absent ``archivedAt``:
   ``linking.rehire``, :func:`planner.rules.address_takeover.made_after_archive`);
 - IdP users file of a format with a creation date (:attr:`planner.model.IdpUser.created_field`: Okta ``created``,
-  Entra ``createdDateTime``, Google Directory API ``creationTime``; not a SCIM export, whose ``meta`` is optional,
+  Entra ``createdDateTime``, Google Directory API ``creationTime``, a generic CSV mapping's ``created``, OneLogin's
+  ``created_at``; not a SCIM export, whose ``meta`` is optional,
   :data:`OPTIONAL_META`): ``linking.rehire``, ``linking.recycled_address``, ``unmatched.new_member`` (when the export
   was taken);
 - Entra users file holding guests: ``externalUserState`` (``guests.invitation_pending``).
