@@ -160,9 +160,18 @@ _ENTRY = re.compile(rb'\n"([a-z_]+)": ')
 elements are compact, ``"key":value``)."""
 
 
+_STRING = re.compile(rb'"(?:[^"\\\n]|\\.)*"')
+"""One JSON string token, alone: the whole value of an entry the digest leaves out."""
+
+
 def _file_entries(data: bytes) -> list[tuple[bytes, memoryview]] | None:
     """The top-level ``(name, value)`` entries of plan-file bytes as :func:`plan_bytes` lays them
-    out, or ``None`` when the bytes are not in that layout."""
+    out, or ``None`` when the bytes are not in that layout: an entry not at a line start, names
+    not strictly in sorted order (a name twice: the decoder keeps the last), or a value the digest
+    leaves out (``created_at``, ``digest``) that is not one JSON string alone. Those two are the
+    only bytes the digest does not cover, so anything written beside them (``"created_at": "...",
+    "actions": [...]`` on one line: the decoder reads that second ``actions``) would change the
+    plan under an unchanged digest and approval (tester22 finding 6)."""
     if not (data.startswith(b"{\n") and data.endswith(b"\n}\n")):
         return None
     found = list(_ENTRY.finditer(data))
@@ -174,7 +183,12 @@ def _file_entries(data: bytes) -> list[tuple[bytes, memoryview]] | None:
         end = found[n + 1].start() - 1 if n + 1 < len(found) else len(data) - 3
         if n + 1 < len(found) and data[end] != ord(","):
             return None
-        entries.append((match.group(1), view[match.end():end]))
+        name = match.group(1)
+        if entries and name <= entries[-1][0]:
+            return None
+        if name in _EXCLUDED_FROM_DIGEST and _STRING.fullmatch(data, match.end(), end) is None:
+            return None
+        entries.append((name, view[match.end():end]))
     return entries
 
 
