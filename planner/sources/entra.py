@@ -72,7 +72,7 @@ from typing import Any, Mapping
 
 from ..model import Email, IdpDirectory, IdpUser, SourceRef, TransitiveDoubt
 from .directory import DirectoryBuilder, MemberTypes, make_emails, member_type_word, read_by_role
-from .envelopes import members_answers, records
+from .envelopes import AppendedListing, members_answers, records
 from .files import Findings, read_json
 from .manifest import PullManifest, check_manifest, read_manifest, with_fetched_at
 from .page_sizes import GRAPH_GROUPS, GRAPH_MEMBERS, GRAPH_USERS
@@ -576,6 +576,34 @@ def _wrong_set(path: Path, data: Any, expected: str, findings: Findings, allowed
     return None
 
 
+def _deleted_items_context(page: Any) -> bool:
+    """Whether ``page`` (a saved Graph page) names ``directory/deletedItems`` in its own ``@odata.context``."""
+    context = page.get("@odata.context") if isinstance(page, dict) else None
+    return isinstance(context, str) and entity_set(context).casefold().startswith(DELETED_ITEMS_SET.casefold())
+
+
+def _deleted_items_page(page: Any, users: list) -> bool:
+    """Whether ``page`` (as saved, holding ``users``) of a Graph users file is a ``directory/deletedItems`` answer's:
+    its own ``@odata.context`` names that set, or, saved without one, every user of it (one at least) has a
+    ``deletedDateTime`` (docs/formats.md §3d)."""
+    if isinstance(page, dict) and "@odata.context" in page:
+        return _deleted_items_context(page)
+    return bool(users) and all(u.__class__ is dict and bool(u.get("deletedDateTime")) for u in users)
+
+
+DELETED_ITEMS_ANSWER = AppendedListing("its directory/deletedItems answer", _deleted_items_page)
+"""A Graph users file saved as the users pages, then the ``directory/deletedItems`` answer's: the users listing's
+last page is checked for a cut by itself (tester22 finding 5: its ``@odata.nextLink`` was hidden by the deleted
+users' page after it)."""
+
+
+def _deleted_pages(data: Any) -> tuple[str, ...]:
+    """The JSON path prefixes (``$[2].``) of the pages of a saved array of Graph pages whose own ``@odata.context``
+    names ``directory/deletedItems``: their users are deleted whatever the first page's context says."""
+    return tuple(f"$[{n}]." for n, page in enumerate(data) if _deleted_items_context(page)) \
+        if isinstance(data, list) else ()
+
+
 def _graph_user(rec: dict, ref: SourceRef, findings: Findings, counters: dict[str, int],
                 deleted: bool = False) -> IdpUser | None:
     user_id = object_id(as_id(rec.get("id")))
@@ -624,13 +652,15 @@ def _graph_users(path: Path, builder: DirectoryBuilder, findings: Findings,
     if found is None:
         return
     deleted = found.casefold().startswith(DELETED_ITEMS_SET.casefold())  # tester5 finding 19
+    deleted_pages = _deleted_pages(data)  # a deletedItems answer appended to the users pages
     file = str(path)
     counters = {"rebuilt": 0}
     count = 0
     vouched = manifest is not None and manifest.vouches(path)  # a pull read it whole: check_manifest
     for rec, where in records(data, path, findings, what="Graph users file", **_PAGE,
-                              page_sizes=None if vouched else GRAPH_USERS):
-        user = _graph_user(rec, SourceRef(file, where), findings, counters, deleted)
+                              page_sizes=None if vouched else GRAPH_USERS, appended=DELETED_ITEMS_ANSWER):
+        user = _graph_user(rec, SourceRef(file, where), findings, counters,
+                           deleted or where.startswith(deleted_pages))
         if user is not None:
             count += builder.add_user(user)
     _report_rebuilt(path, counters, findings)

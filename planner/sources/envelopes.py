@@ -95,22 +95,25 @@ def is_page(obj: Any, keys: Sequence[str], case_insensitive: bool = False) -> bo
 
 @dataclass(frozen=True)
 class AppendedListing:
-    """A second listing an admin saves after the first in one array of pages, as README's steps say for Okta's users
-    (the plain ``GET /api/v1/users`` pages, then the ``search=status eq "DEPROVISIONED"`` answer): ``holds(items)``
-    tells a page of it from the first listing's, ``name`` says it in a message (``its DEPROVISIONED answer``). The
-    first listing's last page is then not the file's, and is checked for a cut by itself (:func:`batches`;
-    tester21 finding 9: a plain listing that lost its page 2 ended on a full page of 200, hidden by the short
+    """A second listing an admin saves after the first in one array of pages: README's Okta users file (the plain
+    ``GET /api/v1/users`` pages, then the ``search=status eq "DEPROVISIONED"`` answer), a Graph users file with the
+    ``directory/deletedItems`` answer after it, a Google users file with the ``showDeleted=true`` answer.
+    ``holds(page, items)`` tells a page of it (the page as saved, and its records) from the first listing's; ``name``
+    says it in a message (``its DEPROVISIONED answer``). The first listing's last page is then not the file's, and is
+    checked for a cut by itself (:func:`batches`): a next page it still names (tester22 finding 5: a Graph
+    ``@odata.nextLink`` hidden by the deleted users' page after it), or, where no page names one, a full page
+    (tester21 finding 9: a plain Okta listing that lost its page 2 ended on a full page of 200, hidden by the short
     DEPROVISIONED page after it)."""
 
     name: str
-    holds: Callable[[list], bool]
+    holds: Callable[[Any, list], bool]
 
 
-def appended_from(pages: list[tuple[str, list]], appended: AppendedListing) -> int:
-    """The index of the first page of the trailing pages ``appended`` holds, after at least one page it does not
-    (0: no such split: no page of it, or every page is)."""
+def appended_from(pages: list[tuple[Any, list]], appended: AppendedListing) -> int:
+    """The index of the first of the trailing ``(page as saved, records)`` pages ``appended`` holds, after at least
+    one page it does not (0: no such split: no page of it, or every page is)."""
     start = len(pages)
-    while start > 0 and appended.holds(pages[start - 1][1]):
+    while start > 0 and appended.holds(*pages[start - 1]):
         start -= 1
     return start if start < len(pages) else 0
 
@@ -148,12 +151,13 @@ def batches(
     array of pages (``appended``: :class:`AppendedListing`) whose last page is full.
     """
     out: list[tuple[str, list]] = []
+    saved: list[Any] = []  # the page as saved of each record array of ``out``: the page object, or the array
     last_page: dict | None = None
     first_page: tuple[dict, str] | None = None
     null_pages: list[str] = []
     add = findings.error if strict else findings.warning
 
-    def take(items: Any, prefix: str) -> None:
+    def take(items: Any, prefix: str, page: Any = None) -> None:
         if items is None:
             null_pages.append(prefix)
             return
@@ -164,6 +168,7 @@ def batches(
             )
             return
         out.append((prefix, items))
+        saved.append(items if page is None else page)
 
     def key_path(prefix: str, key: str) -> str:
         return f"{prefix}.{key}" if key.isidentifier() else f'{prefix}["{key}"]'
@@ -175,7 +180,7 @@ def batches(
         if first_page is None:
             first_page = (page, prefix)
         key = _page_key(page, page_keys, case_insensitive)
-        take(page[key], key_path(prefix, key))
+        take(page[key], key_path(prefix, key), page)
         last_page = page
         tokens = tokens or any(k in page for k in next_keys)
 
@@ -225,16 +230,23 @@ def batches(
             f"{null_pages[0]}); an API answers an array, so their records were lost: export every page again",
         )
         return out
-    if first_page is not None and count_keys and _count_differs(first_page, out, path, findings, count_keys, what):
+    split = appended_from(list(zip(saved, (items for _, items in out))), appended) \
+        if appended is not None and isinstance(data, list) else 0
+    counted_pages = out[:split] or out  # a first page's count is its own listing's, not the appended one's
+    if first_page is not None and count_keys and _count_differs(first_page, counted_pages, path, findings, count_keys,
+                                                                what):
         return out
-    if last_page is not None:
-        for key in next_keys:
-            if _names_next(last_page.get(key)):
-                findings.warning(
-                    "incomplete-pages", path, base, key,
-                    f"{what}: the last page still has {key} set; the export may be missing later pages",
-                )
-                return out
+    ends = [(last_page, what, base)]  # the file's last page, and the first listing's when another is appended
+    if split:
+        ends.append((saved[split - 1], f"{what} (the pages before {appended.name})", f"{base}[{split - 1}]"))
+    for page, whose, where in ends:
+        key = next((k for k in next_keys if isinstance(page, dict) and _names_next(page.get(k))), None)
+        if key is not None:
+            findings.warning(
+                "incomplete-pages", path, where, key,
+                f"{whose}: the last page still has {key} set; the export may be missing later pages",
+            )
+            return out
     if count_keys and first_page is not None and _full_without_count(first_page[0], out, count_keys):
         findings.warning(
             "incomplete-pages", path, base, count_keys[0],
@@ -253,7 +265,6 @@ def batches(
         return out
     counted = first_page is not None and any(k in first_page[0] for k in count_keys)  # checked above
     if page_sizes is not None and out and not tokens and not counted:
-        split = appended_from(out, appended) if appended is not None and isinstance(data, list) else 0
         if split and report_full_page(findings, path, base, data[:split], out[:split], page_sizes,
                                       f"{what} (the pages before {appended.name})"):
             return out

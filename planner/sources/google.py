@@ -46,7 +46,7 @@ from typing import Any, Iterable
 
 from ..model import IdpDirectory, IdpUser, SourceRef
 from .directory import DirectoryBuilder, MemberTypes, make_emails, member_count, read_by_role
-from .envelopes import members_answers, records
+from .envelopes import AppendedListing, members_answers, records
 from .files import Findings, read_json
 from .manifest import PullManifest, check_manifest, read_manifest, with_fetched_at
 from .page_sizes import GOOGLE_GROUPS, GOOGLE_MEMBERS, GOOGLE_USERS
@@ -263,6 +263,17 @@ def _api_user(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | None:
     )
 
 
+def _all_deleted(page: Any, users: list) -> bool:
+    """Whether a ``page`` of a Google users file holds only users with a ``deletionTime`` (one at least): a page of
+    the ``users.list?showDeleted=true`` answer, which lists deleted users only (docs/formats.md §4)."""
+    return bool(users) and all(u.__class__ is dict and bool(u.get("deletionTime")) for u in users)
+
+
+DELETED_USERS_ANSWER = AppendedListing("its showDeleted=true answer", _all_deleted)
+"""A Google users file saved as the ``users.list`` pages, then the ``showDeleted=true`` answer's: the listing's
+last page is checked for a cut by itself (tester22 finding 5's Google twin)."""
+
+
 def _api_users(path: Path, builder: DirectoryBuilder, findings: Findings,
                manifest: PullManifest | None = None) -> None:
     tf, data = read_json(path, findings)
@@ -272,7 +283,8 @@ def _api_users(path: Path, builder: DirectoryBuilder, findings: Findings,
     count = 0
     vouched = manifest is not None and manifest.vouches(path)  # a pull read it whole: check_manifest
     for rec, where in records(data, path, findings, page_keys=("users",), next_keys=("nextPageToken",),
-                              what="Google users file", page_sizes=None if vouched else GOOGLE_USERS):
+                              what="Google users file", page_sizes=None if vouched else GOOGLE_USERS,
+                              appended=DELETED_USERS_ANSWER):
         user = _api_user(rec, SourceRef(file, where), findings)
         if user is not None:
             count += builder.add_user(user)

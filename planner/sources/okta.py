@@ -163,9 +163,9 @@ def user_from_okta(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | N
     )
 
 
-def _all_deprovisioned(users: list) -> bool:
-    """Whether a page of an Okta users file holds only ``DEPROVISIONED`` users (and one at least): a page of the
-    ``search=status eq "DEPROVISIONED"`` answer, which the plain listing never holds (docs/formats.md §2a)."""
+def _all_deprovisioned(page: Any, users: list) -> bool:
+    """Whether a ``page`` of an Okta users file holds only ``DEPROVISIONED`` ``users`` (and one at least): a page of
+    the ``search=status eq "DEPROVISIONED"`` answer, which the plain listing never holds (docs/formats.md §2a)."""
     return bool(users) and all(u.__class__ is dict and u.get("status").__class__ is str
                                and okta_word(u["status"]) == "DEPROVISIONED" for u in users)
 
