@@ -46,7 +46,7 @@ from .execute.journal import (
     ClosureRow, JournalRow, RunRow, journal_path, read_closures, read_journal_file, read_reversals, record_closure,
     utc_now,
 )
-from .execute.history import JournalHome, plan_journals
+from .execute.history import JournalHome, gone_words, plan_journals
 from .execute.resume import INTERRUPTED_ENDS, how_it_ended, resume_of, unfinished_head, unfinished_run
 from .model import (
     AppliedAction, AppliedArchive, AppliedPush, AppliedRefusal, AppliedRuns, AppliedRunTime, AppliedSeen, AppliedSetUp,
@@ -385,7 +385,8 @@ def journal_read(path: Path, digest: str) -> tuple[Path, str | None]:
                                   f"{copied.journal} (byte for byte), with which sigma-migrate's state index "
                                   f"records {_runs_words(copied)}")
         return found.beside, (f"{path}: --applied: read the journal beside it ({beside}); the journal "
-                              f"sigma-migrate's state index records, {found.homes[-1].journal}, is gone")
+                              f"sigma-migrate's state index records, {found.homes[-1].journal}, "
+                              f"{gone_words(found.homes[-1].journal, digest)}")
     if found.targets():
         raise AppliedError(
             f"{path}: --applied: this plan ({digest}) was applied to more than one Sigma and none of its journals is "
@@ -402,8 +403,8 @@ def journal_read(path: Path, digest: str) -> tuple[Path, str | None]:
         home = found.homes[-1]
         raise AppliedError(
             f"{path}: --applied: sigma-migrate's state index records {_runs_words(home)} of this plan ({digest}) with "
-            f"the journal {home.journal}, which is gone, and none is beside this file: what those runs wrote cannot be "
-            f"known; put that journal back beside {home.plan}; no plan written")
+            f"the journal {home.journal}, which {gone_words(home.journal, digest)}, and none is beside this file: what "
+            f"those runs wrote cannot be known; put that journal back beside {home.plan}; no plan written")
     other_digest = read_journal_file(beside)[0]
     if other_digest is not None:
         raise AppliedError(f"{beside}: --applied: the journal belongs to plan {other_digest}, not {digest} ({path})")

@@ -234,3 +234,44 @@ def test_a_damaged_history_file_is_one_line_naming_it(tmp_path, capsys):
         f"sigma-migrate: error: {damaged}: not a plan history of sigma-migrate (JSON is malformed: object keys must "
         "be strings (byte 1)); nothing was written"])
     assert not Path(f"{plan}.approval").exists()
+
+
+def read_history_run(digest: str) -> str:
+    """When the state index records run 1 of the plan of ``digest`` started."""
+    return history_of(digest)["journals"][-1]["runs"][0]["started_at"]
+
+
+def test_an_emptied_or_damaged_journal_is_refused_never_made_anew_and_never_a_traceback(rolled_back, tmp_path):
+    """tester22 finding 2: a journal cut to 0 bytes (a full disk, a sync client, ``> file``) was made a new, empty
+    journal by the next apply (then verify: "0 of 0 converged", undo: nothing to undo, ``plan --applied``: silent),
+    and one with a damaged page made apply print a traceback. Now every command refuses it in one line, the file
+    left as it is; the index's refusals call it damaged, not gone."""
+    server, counter, cli = rolled_back
+    plan = read_plan(Path("plan.json"))
+    journal = tmp_path / "plan.json.journal.sqlite"
+    whole = journal.read_bytes()
+    writes = counter.total()
+    journal.write_bytes(b"")
+    empty = "plan.json.journal.sqlite: not a usable journal (the file is empty, 0 bytes: cut short or overwritten)"
+    for argv in (("apply", "plan.json"), ("apply", "plan.json", "--resume")):
+        code, out, err = cli(*argv)
+        assert (code, err.splitlines()) == (1, [f"sigma-migrate: error: {empty}; put back a good copy of it, or move "
+                                                "it away to start over"]), argv
+    for argv, folder in ((("verify", "plan.json"), ""), (("undo", str(journal), "--out", "undo2.json"), f"{tmp_path}/")):
+        code, out, err = cli(*argv)
+        assert (code, err.splitlines()[-1]) == (1, f"sigma-migrate: error: {folder}{empty}"), argv
+    code, out, err = cli("plan", "--sigma", str(SIGMA), "--idp", str(OKTA), "--policy", str(POLICY), "--applied",
+                         "plan.json", "--out", "replan.json", targets=False)
+    assert (code, err.splitlines()[-1]) == (1, (
+        f"sigma-migrate: error: plan.json: --applied: sigma-migrate's state index records run 1 (the whole plan, "
+        f"started {read_history_run(plan.digest)}) of this plan ({plan.digest}) with the journal {journal}, which is "
+        f"damaged ({empty.removeprefix('plan.json.journal.sqlite: ')}), and none is beside this file: what those runs "
+        f"wrote cannot be known; put that journal back beside {tmp_path / 'plan.json'}; no plan written"))
+    assert journal.read_bytes() == b"" and counter.total() == writes and not Path("replan.json").exists()
+
+    journal.write_bytes(whole[:4096] + b"\0" * 8192 + whole[4096 + 8192:])  # a damaged page
+    code, out, err = cli("apply", "plan.json")
+    assert (code, err.splitlines()) == (1, ["sigma-migrate: error: plan.json.journal.sqlite: not a usable journal (database disk "
+                                            "image is malformed); put back a good copy of it, or move it away to "
+                                            "start over"])
+    assert counter.total() == writes

@@ -233,6 +233,21 @@ def recorded_endings(digest: str, journal_rows: Sequence[ReversalRow], target: s
     return [*journal_rows, *extra]
 
 
+def gone_words(journal: str | Path, digest: str) -> str:
+    """How a journal the state index records for the plan of ``digest`` is not the plan's now, for the refusals
+    that ask to put it back: ``is gone`` (no file), ``is damaged (not a usable journal: the file is empty, 0 bytes:
+    cut short or overwritten)`` (:func:`planner.execute.journal.unusable`; tester22 finding 2: it was called gone
+    while there), or ``now holds plan <digest>'s journal``."""
+    path = Path(journal)
+    if not path.is_file():
+        return "is gone"
+    try:
+        other = read_journal_file(path)[0]
+    except ApplyRefused as exc:
+        return f"is damaged ({str(exc).removeprefix(f'{path}: ')})"
+    return f"now holds plan {other}'s journal" if other != digest else "is there"
+
+
 def _journal_of(path: str | Path, digest: str) -> bool:
     """Whether ``path`` is a journal of the plan of ``digest`` now."""
     try:
@@ -336,7 +351,7 @@ def elsewhere(plan_path: str | Path, digest: str, target: str | None = None) -> 
                 "not beside this file")
     if found.recorded is not None:
         return f"its journal is {found.recorded}, not beside this file"
-    return f"its journal was {found.homes[-1].journal}, which is gone"
+    return f"its journal was {found.homes[-1].journal}, which {gone_words(found.homes[-1].journal, digest)}"
 
 
 _HERE = {"apply": "an apply here would start a second history of the same plan",
@@ -385,9 +400,9 @@ def check_journal_home(plan_path: str | Path, digest: str, command: str = "apply
     words = ", ".join(f"run {r.run} ({r.applied}, started {r.started_at})" for r in home.runs)
     raise ApplyRefused(
         f"{plan_path}: this plan ({digest}) was applied from {home.plan}, {words or 'no run'}, but its journal "
-        f"{home.journal} is gone and this file has no journal beside it: what those runs wrote and left cannot be "
-        f"known; put that journal back beside {home.plan}, or fetch Sigma's export again and plan again"
-        f"{_other_sigma(command, home, target)}; nothing was written")
+        f"{home.journal} {gone_words(home.journal, digest)} and this file has no journal beside it: what those runs "
+        f"wrote and left cannot be known; put that journal back beside {home.plan}, or fetch Sigma's export again "
+        f"and plan again{_other_sigma(command, home, target)}; nothing was written")
 
 
 def _other_sigma(command: str, home: JournalHome, target: str | None) -> str:

@@ -138,6 +138,21 @@ def journal_path(plan_path: str | Path) -> Path:
     return plan_path.with_name(plan_path.name + ".journal.sqlite")
 
 
+def unusable(path: Path, error: sqlite3.DatabaseError | None = None, advice: str = "") -> ApplyRefused:
+    """The one refusal of a file at a journal's place that is no usable journal (every reader and :meth:`Journal.open`
+    raise it; one line): ``<path>: not a usable journal (<why>)<advice>``, ``why`` saying an empty file as such
+    (``the file is empty, 0 bytes: cut short or overwritten``; tester22 finding 2: a 0-byte journal was made a new,
+    empty journal by the next apply, losing what its runs did), else SQLite's error (``database disk image is
+    malformed``), else ``it holds no journal tables``."""
+    try:
+        empty = path.stat().st_size == 0
+    except OSError:
+        empty = False
+    why = ("the file is empty, 0 bytes: cut short or overwritten" if empty
+           else str(error) if error is not None else "it holds no journal tables")
+    return ApplyRefused(f"{path}: not a usable journal ({why}){advice}")
+
+
 def lock_path(plan_path: str | Path) -> Path:
     """``<plan>.journal.lock`` beside the plan file."""
     plan_path = Path(plan_path)
@@ -300,7 +315,7 @@ def _read_only(path: Path, read: Callable[[sqlite3.Connection], T], missing: T) 
         finally:
             db.close()
     except sqlite3.DatabaseError as exc:
-        raise ApplyRefused(f"{path}: not a usable journal ({exc})") from None
+        raise unusable(path, exc) from None
 
 
 def record_reversal(path: Path, digest: str, reversal: ReversalRow) -> None:
@@ -345,7 +360,7 @@ def _plan_journal(path: Path, digest: str) -> Iterator[sqlite3.Connection]:
         finally:
             db.close()
     except sqlite3.DatabaseError as exc:
-        raise ApplyRefused(f"{path}: not a usable journal ({exc})") from None
+        raise unusable(path, exc) from None
 
 
 @dataclass(frozen=True)
@@ -426,7 +441,7 @@ def read_journal_file(path: Path) -> tuple[str | None, list[RunRow], dict[str, J
         finally:
             db.close()
     except sqlite3.DatabaseError as exc:
-        raise ApplyRefused(f"{path}: not a usable journal ({exc})") from None
+        raise unusable(path, exc) from None
     runs = [_run_row(r) for r in raw]
     rows = {r[0]: JournalRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], json.loads(r[9]) if r[9] else {},
                              json.loads(r[10]) if r[10] else None, r[11], r[12]) for r in actions}
@@ -461,13 +476,26 @@ class Journal:
         belongs to another digest or is not a journal.
         """
         path = journal_path(plan_path)
+        existed = path.is_file()
+        advice = "; put back a good copy of it, or move it away to start over"
         try:
             db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.executescript(_SCHEMA)
+            if existed and db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone() \
+                    is None:  # never made a journal over a file that is none (an empty one: its runs are lost)
+                db.close()
+                raise unusable(path, advice=advice)
+            return cls._opened(path, db, plan_path, digest, actions, tool_version)
         except sqlite3.DatabaseError as exc:
-            raise ApplyRefused(f"{path}: not a usable journal ({exc}); move it away to start over") from None
+            raise unusable(path, exc, advice) from None
+
+    @classmethod
+    def _opened(cls, path: Path, db: sqlite3.Connection, plan_path: str | Path, digest: str,
+                actions: Iterable[tuple[str, str]], tool_version: str) -> "Journal":
+        """:meth:`open` once ``db`` is connected to a journal (or a new file): its tables made, refused when it is
+        another plan's, the plan's actions inserted; :class:`sqlite3.DatabaseError` passes to :meth:`open`."""
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.executescript(_SCHEMA)
         row = db.execute("SELECT value FROM meta WHERE key='plan_digest'").fetchone()
         if row is not None and row[0] != digest:
             db.close()
