@@ -134,3 +134,48 @@ def test_a_google_download_of_the_active_users_alone_is_in_doubt(capsys, tmp_pat
         "  idp_suspended: review\n", "  idp_suspended: deactivate\n", 1))
     [check] = [c for c in plan.preflight if c.id == "idp_users_include_deactivated"]
     assert (check.status.value, check.blocking) == ("unconfirmed", False)
+
+
+DELETED_USERS_HEADER = ("id,userPrincipalName,displayName,surname,mail,givenName,userType,accountEnabled,"
+                        "createdDateTime,deletedDateTime")
+
+
+def entra_enabled_only(tmp_path: Path, *, deleted_file: bool) -> Path:
+    """samples/acme/entra downloaded with the list filtered to enabled users ("Account enabled == Yes"): its disabled
+    users out of users.csv and of every group file; with ``deleted_file``, Entra's "Deleted users" download saved
+    beside it (one leaver deleted in June)."""
+    entra = tmp_path / ("with-deleted" if deleted_file else "enabled")
+    shutil.copytree(ACME / "entra", entra)
+    with open(entra / "users.csv", encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    disabled = {r["id"] for r in rows if r["accountEnabled"] == "False"}
+    assert len(disabled) == 9
+    with open(entra / "users.csv", "w", encoding="utf-8", newline="") as fh:
+        out = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        out.writeheader()
+        out.writerows(r for r in rows if r["id"] not in disabled)
+    for members in (entra / "group_members").iterdir():
+        lines = members.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+        members.write_text("".join(n for n in lines if n.split(",", 1)[0] not in disabled), encoding="utf-8")
+    if deleted_file:
+        write(entra / "exportDeletedUsers_2026-12-1.csv", DELETED_USERS_HEADER + "\n"
+              "aaaaaaaa-dead-4000-8000-0000000000d1,aaaaaaaadead400080000000000000d1old.leaver@acme.example,"
+              "Old Leaver,Leaver,old.leaver@acme.example,Old,Member,False,2018-01-01T10:00:00Z,2026-06-01T10:00:00Z\n")
+    return entra
+
+
+def test_a_deleted_users_download_beside_an_enabled_only_list_does_not_vouch_for_it(capsys, tmp_path):
+    """tester22 finding 7: a deleted user is no user of the users listing, so a Deleted users download (or an
+    appended deletedItems answer) says nothing about whether that listing was filtered (was: it did, and Victor
+    Hale, Tom Becker, Paula Jensen, disabled, were deactivated as "no IdP user matches", 0 blocking)."""
+    policy = (ACME / "policy-entra-reviewed.yaml").read_text()
+    write(tmp_path / "pol.yaml", policy.replace("\nunmatched:\n", "\nunmatched:\n  idp_inactive: review\n", 1))
+    for deleted_file in (False, True):
+        entra = entra_enabled_only(tmp_path, deleted_file=deleted_file)
+        out = tmp_path / f"p-{deleted_file}.json"
+        code, _, _ = run_cli(capsys, "plan", "--sigma", str(ACME / "sigma"), "--idp", str(entra), "--policy",
+                             str(tmp_path / "pol.yaml"), "--out", str(out), "--detailed-exitcode")
+        assert code == 3, deleted_file
+        [check] = [c for c in read_plan(out).preflight if c.id == "idp_users_include_deactivated"]
+        assert (check.status.value, check.stops_approval) == ("unconfirmed", True), deleted_file
+        assert check.detail.startswith(f"{entra / 'users.csv'} holds no deactivated or suspended user"), check.detail

@@ -45,6 +45,7 @@ status is 2 (Suspended)`` (:func:`inactive_because`).
 from __future__ import annotations
 
 from ..model import IdpUser
+from ..sources.status_listing import DELETION_FIELDS
 
 NEVER_ACTIVATED = frozenset({"STAGED"})
 """Status words (normalized, :func:`status_word`) of a user created but never activated (Okta ``STAGED``:
@@ -87,11 +88,6 @@ def suspended(user: IdpUser | None) -> bool:
 
 GOOGLE_FLAGS = {"Suspended": "suspended: true", "Archived": "archived: true"}
 """The Directory API flag a Google status word was read from (:func:`planner.sources.google._status`)."""
-
-
-DELETION_FIELDS = ("deletedDateTime", "deletionTime")
-"""The fields that date a deleted user: Entra's (Graph ``directory/deletedItems``) and Google's (Directory API
-``users.list?showDeleted=true``, tester20 finding 7)."""
 
 
 def _tombstone(user: IdpUser) -> bool:

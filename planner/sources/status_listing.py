@@ -19,9 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..model import Finding, IdpDirectory, Severity
+from ..model import Finding, IdpDirectory, IdpUser, Severity
 from .generic_csv import FORMAT as GENERIC_CSV, ONELOGIN_FORMAT as ONELOGIN
 from .google import API_FORMAT as GOOGLE_API, CSV_FORMAT as GOOGLE_CSV
+from .entra import deleted_user_upn
 from .okta import FORMAT as OKTA, deprovisioned_listing_finding, deprovisioned_listing_in_doubt
 
 CODE = "idp-users-without-inactive"
@@ -32,6 +33,18 @@ SUSPENDING_FORMATS = frozenset({GOOGLE_CSV, GOOGLE_API, GENERIC_CSV, ONELOGIN})
 """The export formats other than Okta's with a suspended status (Google's Suspended, a generic CSV's
 ``suspended_statuses``, OneLogin's 2), whose users ``unmatched.idp_suspended`` decides; Entra and SCIM have only
 enabled or not (docs/formats.md §3a, §7)."""
+
+
+DELETION_FIELDS = ("deletedDateTime", "deletionTime")
+"""The fields that date a deleted user: Entra's (its "Deleted users" download, a Graph ``directory/deletedItems``
+answer) and Google's (Directory API ``users.list?showDeleted=true``, tester20 finding 7)."""
+
+
+def deleted(user: IdpUser) -> bool:
+    """Whether ``user`` is a deleted user (:data:`DELETION_FIELDS` set, or an Entra userPrincipalName of a deleted
+    user, :func:`planner.sources.entra.deleted_user_upn`): listed by a deleted-users answer or file, never by the
+    users listing, so it says nothing about whether that listing was filtered (tester22 finding 7)."""
+    return any(user.attributes.get(f) for f in DELETION_FIELDS) or deleted_user_upn(user.user_name, user.id) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,19 +62,22 @@ def inactive_listing_in_doubt(idp: IdpDirectory) -> InactiveListingDoubt | None:
     """The :class:`InactiveListingDoubt` of a hand-saved IdP users export (no ``fetch-idp`` manifest) that holds
     no user of an inactive status (module docstring): for Okta none ``DEPROVISIONED``
     (:func:`planner.sources.okta.deprovisioned_listing_in_doubt`); for any other format not one user whose export
-    says it is inactive (``active`` false: deactivated, suspended, archived, deleted) among users whose status it
-    says. ``None`` otherwise."""
+    says it is inactive (``active`` false: deactivated, suspended, archived) among users whose status it says; a
+    deleted user (:func:`deleted`: a Deleted users download beside the filtered one, a ``directory/deletedItems`` or
+    ``showDeleted=true`` answer appended) is none of the listing's, so it does not vouch (tester22 finding 7).
+    ``None`` otherwise."""
     if OKTA in idp.format.split("+"):
         path = deprovisioned_listing_in_doubt(idp)
         return InactiveListingDoubt(path, True) if path is not None else None
     if idp.fetched_at is not None:
         return None
     told = [u for u in idp.users if u.active is not None]
-    if not told or any(u.active is False for u in told):
+    if not told or any(u.active is False and not deleted(u) for u in told):
         return None
-    first = next((i.path for i in idp.inputs if i.kind.endswith(".users") and i.records), None)
+    listed = {u.source.file for u in told if u.source and not deleted(u)}  # the listing's files, not a deleted one's
+    first = next((i.path for i in idp.inputs if i.kind.endswith(".users") and i.records and i.path in listed), None)
     if first is None:
-        first = next((u.source.file for u in told if u.source), None)
+        first = next(iter(sorted(listed)), None)
     suspends = bool(SUSPENDING_FORMATS.intersection(idp.format.split("+")))
     return InactiveListingDoubt(first, False, suspends) if first is not None else None
 
