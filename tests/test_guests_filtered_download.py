@@ -63,8 +63,19 @@ def message(email: str, users_csv: Path) -> str:
             "user that would convert them may be left out")
 
 
-def test_each_guest_disable_is_held_when_the_export_holds_no_guest(capsys, tmp_path):
+DELETED_GUEST = (  # Entra's "Deleted users" download holding one deleted B2B guest (tester22 finding 7)
+    "id,userPrincipalName,displayName,surname,mail,givenName,userType,accountEnabled,createdDateTime,deletedDateTime\n"
+    "aaaaaaaa-dead-4000-8000-0000000000e1,aaaaaaaadead400080000000000000e1old.partner_other.example#EXT#@acme.example,"
+    "Old Partner,Partner,old.partner@other.example,Old,Guest,False,2021-01-01T10:00:00Z,2026-06-01T10:00:00Z\n")
+
+
+@pytest.mark.parametrize("deleted_guest", [False, True])
+def test_each_guest_disable_is_held_when_the_export_holds_no_guest(capsys, tmp_path, deleted_guest):
+    """A deleted guest (a Deleted users download saved beside the filtered one) is none of the listing's users, so
+    it does not vouch for it (tester22 finding 7: it did, and the three guests were disabled, 0 blocking)."""
     idp = members_only(tmp_path / "entra")
+    if deleted_guest:
+        (idp / "exportDeletedUsers_2026-12-1.csv").write_text(DELETED_GUEST, encoding="utf-8")
     p = plan(capsys, tmp_path, idp, policy(tmp_path), 3)
     assert [i.id for i in p.review_items if i.blocking] == [
         f"guests.no_idp_guests:members.disable_guest:{m}" for m in sorted(GUESTS)]

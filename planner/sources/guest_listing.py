@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..model import Finding, IdpDirectory, Severity, SigmaMember
+from .status_listing import deleted, listing_file
 
 CODE = "idp-users-without-guests"
 """``check``'s warning code (:func:`guest_listing_finding`)."""
@@ -29,18 +30,17 @@ def active_guests(members: Iterable[SigmaMember]) -> list[SigmaMember]:
 
 
 def guest_listing_in_doubt(idp: IdpDirectory, members: Iterable[SigmaMember]) -> str | None:
-    """The IdP users file (the first ``*.users`` input holding records, else the first user's file) when the export
-    marks guests (a user carries a ``userType``), holds no guest user at all (:attr:`IdpUser.is_guest`: ``userType``
-    Guest or a ``#EXT#`` userName), and Sigma has an active guest member; else ``None`` (module docstring)."""
-    users = idp.users
+    """The IdP users file (:func:`~.status_listing.listing_file`) when the export's users listing marks guests (a
+    user carries a ``userType``), holds no guest user at all (:attr:`IdpUser.is_guest`: ``userType`` Guest or a
+    ``#EXT#`` userName), and Sigma has an active guest member; else ``None`` (module docstring). A deleted user
+    (:func:`~.status_listing.deleted`: a Deleted users download beside the list) is none of the listing's, so a
+    deleted guest does not vouch for it (tester22 finding 7)."""
+    users = [u for u in idp.users if not deleted(u)]  # a deleted guest is none of the listing's (tester22 finding 7)
     if not any(u.user_type for u in users) or any(u.is_guest for u in users):
         return None
     if not active_guests(members):
         return None
-    first = next((i.path for i in idp.inputs if i.kind.endswith(".users") and i.records), None)
-    if first is None:
-        first = next((u.source.file for u in users if u.source), None)
-    return first
+    return listing_file(idp, users)
 
 
 def guest_listing_finding(idp: IdpDirectory, members: Iterable[SigmaMember]) -> Finding | None:

@@ -47,6 +47,14 @@ def deleted(user: IdpUser) -> bool:
     return any(user.attributes.get(f) for f in DELETION_FIELDS) or deleted_user_upn(user.user_name, user.id) is not None
 
 
+def listing_file(idp: IdpDirectory, users: list[IdpUser]) -> str | None:
+    """The users file a listing doubt names: of the files ``users`` (the listing's, no deleted user) were read from,
+    the first ``*.users`` input of ``idp`` holding records, else the first by name; ``None`` when they name none."""
+    files = {u.source.file for u in users if u.source}
+    first = next((i.path for i in idp.inputs if i.kind.endswith(".users") and i.records and i.path in files), None)
+    return first if first is not None else next(iter(sorted(files)), None)
+
+
 @dataclass(frozen=True, slots=True)
 class InactiveListingDoubt:
     """The users file in doubt (``path``, as read), whether it is Okta's (``okta``: the doubt is its
@@ -71,13 +79,10 @@ def inactive_listing_in_doubt(idp: IdpDirectory) -> InactiveListingDoubt | None:
         return InactiveListingDoubt(path, True) if path is not None else None
     if idp.fetched_at is not None:
         return None
-    told = [u for u in idp.users if u.active is not None]
-    if not told or any(u.active is False and not deleted(u) for u in told):
+    told = [u for u in idp.users if u.active is not None and not deleted(u)]
+    if not told or any(u.active is False for u in told):
         return None
-    listed = {u.source.file for u in told if u.source and not deleted(u)}  # the listing's files, not a deleted one's
-    first = next((i.path for i in idp.inputs if i.kind.endswith(".users") and i.records and i.path in listed), None)
-    if first is None:
-        first = next(iter(sorted(listed)), None)
+    first = listing_file(idp, told)
     suspends = bool(SUSPENDING_FORMATS.intersection(idp.format.split("+")))
     return InactiveListingDoubt(first, False, suspends) if first is not None else None
 
