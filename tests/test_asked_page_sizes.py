@@ -9,6 +9,7 @@ Graph's @odata.count vouch for the answer."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -204,3 +205,25 @@ def test_a_google_members_answer_of_50_is_doubted_unless_the_group_counts_it(tmp
 def test_a_google_groups_answer_of_100_is_doubted(tmp_path):
     assert [w for _, w, _ in pages(load_idp(google_groups_export(tmp_path / "g", 100), "google-api")[1])] == ["$"]
     assert pages(load_idp(google_groups_export(tmp_path / "g25", 25), "google-api")[1]) == []
+
+
+def test_a_page_saved_with_its_link_header_first_is_an_answer_not_a_map(tmp_path):
+    """README's way out, ``{"link": "<the Link header>", "users": [...]}``, written in that key order (tester22
+    finding 8: the object was read as a map keyed by group id, so users.json was "no users file" and a members
+    answer the groups 'link' and 'users')."""
+    root = tmp_path / "okta"
+    shutil.copytree(ACME / "okta", root)
+    users = json.loads((root / "users.json").read_text(encoding="utf-8"))
+    write(root / "users.json", json.dumps(
+        {"link": '<https://acme.okta.example/api/v1/users?limit=200>; rel="self"', "users": users}))
+    members = json.loads((root / "group_members.json").read_text(encoding="utf-8"))
+    (root / "group_members.json").unlink()
+    for group, answer in members.items():
+        write(root / "group_members" / f"{group}.json", json.dumps(
+            {"link": f'<https://acme.okta.example/api/v1/groups/{group}/users?limit=25>; rel="self"',
+             "users": answer[:25]} if group == SIGMA_ACT else answer))
+    directory, findings = load_idp(root, "okta-api")
+    assert [(f.code, f.message) for f in findings if f.severity.value == "error"] == []
+    assert pages(findings) == []
+    assert len(directory.users) == len(users) == 166
+    assert len({g.id for g in directory.groups}) == 25

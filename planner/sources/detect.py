@@ -94,8 +94,11 @@ _FIRST_KEY = re.compile(r'^\{\s*"((?:[^"\\]|\\.)*)"\s*:')
 _ENVELOPE_KEYS = {
     "@odata.context", "@odata.nextlink", "value", "kind", "etag", "users", "groups", "members",
     "nextpagetoken", "entries", "nextpage", "resources", "schemas", "totalresults", "startindex",
-    "itemsperpage",
+    "itemsperpage", "link",
 }
+"""The keys of an API answer's envelope (case aside): an object whose first key is one is an answer, not a map keyed by
+group id. ``link``: an Okta page saved with its ``Link`` header, as README and the full-page warning say, in any key
+order (tester22 finding 8: ``{"link": ..., "users": [...]}`` was read as the groups 'link' and 'users')."""
 
 
 ONELOGIN_COLUMNS = frozenset({"id", "email", "firstname", "lastname", "status", "role_ids"})
