@@ -42,6 +42,8 @@ import unicodedata
 from functools import lru_cache
 from importlib import resources
 
+import idna
+
 CONFUSABLES = "confusables.txt"
 """The data file beside this module: Unicode's ``confusables.txt`` (UTS #39, version 13.0.0),
 data lines only: ``<source> ;\\t<target code points> ;\\tMA``."""
@@ -151,6 +153,17 @@ MOJIBAKE_OF = ("same address but for mojibake: the address looks like mojibake o
                "(UTF-8 read as cp1252, saved again as UTF-8)")
 NEAR_REASONS = (CASE_FOLDING, COMPATIBILITY, TURKISH_I, LOOK_ALIKE, MOJIBAKE_OF)
 """The reasons of :func:`near_reason`, as ``linking.same_person_hint`` items name them."""
+
+
+def dns_domain(domain: str) -> str | None:
+    """``domain`` as DNS holds it: its IDNA A-labels (RFC 5891, with UTS #46's mapping: letter case folded), so
+    ``bücher.example`` and ``xn--bcher-kva.example`` are one (``xn--bcher-kva.example``); ``None`` when it is no
+    domain name (a space or no-break space inside, ``_``, an empty label: a copy-pasted address, tester22 finding 3),
+    which no domain alias should ever name. The ``idna`` library does the work."""
+    try:
+        return idna.encode(domain, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        return None
 
 
 def is_look_alike(a: str, b: str) -> bool:

@@ -40,7 +40,7 @@ from msgspec.structs import replace
 
 from ..matching import (PINNED_KEYS, PLUS_TAG, AmbiguousGroup, IdentityGraph, NewAccount, idp_attribute,
                         member_attribute, new_accounts)
-from ..near_addresses import NEAR_REASONS, is_look_alike, letters_outside_ascii, near_keys, near_reason
+from ..near_addresses import NEAR_REASONS, dns_domain, is_look_alike, letters_outside_ascii, near_keys, near_reason
 from ..model import (
     DERIVED_EMAIL_TYPES, SCHEDULER_ROBOT_EMAIL, Action, ActionKind, AppliedArchive, IdpUser, ItemEvidence, ItemRef,
     NameHint, ReviewItem, ScimUser, SigmaMember, email_key,
@@ -1178,9 +1178,38 @@ def _hint_resolution(mids: list[str], iids: list[str], policy: Policy, directory
     new_local, _, new_domain = directory.scim_user_name_keys[iids[0]].rpartition("@")
     if not leaver and len(mids) == 1 and len(iids) == 1 and old_domain != new_domain and (
             old_domain not in policy.linking.domain_aliases) and old_local == new_local:
-        return yaml_snippet({"linking": {"domain_aliases": {old_domain: new_domain}}}, link, never,
-                            notes=["same person, the old domain is an alias of the new one:"])
+        alias = _alias_note(old_domain, new_domain)
+        if alias:
+            return yaml_snippet({"linking": {"domain_aliases": {old_domain: new_domain}}}, link, never, notes=[alias])
+        if dns_domain(new_domain) is None:  # the IdP's domain is no domain name: send the member's email
+            link["user_name_guard"] = {"overrides": {iids[0]: "use_sigma_email"}}
+            return yaml_snippet(link, never, notes=[
+                f"same person: link them, sending the member's Sigma email {member.email}; the IdP's domain "
+                f"{new_domain!r} is no domain name ({_not_a_domain(new_domain)}): correct the userName in the IdP "
+                "and plan again, never alias it:"])
     return yaml_snippet(link, never, notes=["same person: link them"])
+
+
+def _alias_note(old_domain: str, new_domain: str) -> str:
+    """The note of a domain alias ``old_domain`` -> ``new_domain`` a same-person hint suggests: ``same person, the old
+    domain is an alias of the new one:``; ``same person, one domain written two ways: bücher.example is
+    xn--bcher-kva.example in DNS (IDNA, RFC 5891):`` when DNS holds them as one (:func:`dns_domain`); ``""`` when
+    either is no domain name (tester22 finding 3: ``acme\xa0.example``, a no-break space pasted in, was offered as
+    an alias of the organization's domain)."""
+    old_dns, new_dns = dns_domain(old_domain), dns_domain(new_domain)
+    if old_dns is None or new_dns is None:
+        return ""
+    if old_dns == new_dns:
+        unicode_form, ascii_form = (old_domain, new_domain) if new_domain == new_dns else (new_domain, old_domain)
+        return f"same person, one domain written two ways: {unicode_form} is {ascii_form} in DNS (IDNA, RFC 5891):"
+    return "same person, the old domain is an alias of the new one:"
+
+
+def _not_a_domain(domain: str) -> str:
+    """What makes ``domain`` no domain name, for :func:`_hint_resolution`'s note: its first character that is
+    neither a letter, a digit, ``-`` nor ``.`` (``U+00A0 at position 5``), else ``an empty or invalid label``."""
+    at = next((n for n, c in enumerate(domain) if not (c.isalnum() or c in "-.")), None)
+    return f"U+{ord(domain[at]):04X} at position {at + 1}" if at is not None else "an empty or invalid label"
 
 
 def _guest_hint_resolution(mids: list[str], iids: list[str], best: str, link: dict, never: dict, policy: Policy,
