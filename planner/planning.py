@@ -545,8 +545,9 @@ def returning_guest_types(policy: Policy, directory: Directory, people: tuple[Pe
     (nothing read) when there is none. Raises :class:`~planner.policy.PolicyError` as step 9 does (an
     unknown account type, mapped groups ``precedence`` does not order)."""
     convert = policy.guests.action == "convert"
-    held = [p for p in people if p.member is not None and p.member.user_kind == "guest"
-            and (p.status is PersonStatus.REHIRE or (p.status is PersonStatus.REACTIVATE and not convert))]
+    held = [p for p in people  # the status first: it is on the record, the member's kind another object away
+            if (p.status is PersonStatus.REHIRE or (p.status is PersonStatus.REACTIVATE and not convert))
+            and p.member is not None and p.member.user_kind == "guest"]
     if not held:
         return {}
     config = account_types.settings(policy, directory, held)

@@ -748,11 +748,14 @@ def acknowledgment_uses(decisions: Iterable[TypeDecision], config: TypeSettings)
     (:func:`person_acknowledged` reads the same entries). An entry naming nobody whose change is planned settles
     nothing. A protected admin the plan keeps at their type (:attr:`TypeDecision.wanted`) is asked about the change
     the policy wanted: both lists' entries naming them are consulted. Every entry naming someone is reported
-    too, as settling nothing (why: no such change of theirs), which a use above outweighs."""
+    too, as settling nothing (why: no such change of theirs), which a use above outweighs. Without entries, empty
+    and the decisions not read (was: every person's read, 92,778 at 100k members; s22)."""
     uses = []
     tables = {"acknowledged_downgrades": config.acknowledged,
               "acknowledged_replacements": config.acknowledged_replacements,
               ADMIN_UPGRADES: config.acknowledged_admin_upgrades}
+    if not any(tables.values()):
+        return uses
     for d in decisions:
         names = list(ACKNOWLEDGED_CHANGES.values()) if d.wanted is not None else (
             [ACKNOWLEDGED_CHANGES[d.change]] if d.change in ACKNOWLEDGED_CHANGES else [])

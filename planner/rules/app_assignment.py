@@ -127,9 +127,12 @@ def not_provisioned_item(directory: Directory, assigned: Iterable[_Entry], peopl
     what the plan does (``status``: :data:`_FATES`, ``excluded (linking.excluded_idp_users)`` for one of
     ``excluded``, the IdP ids that policy key names) and the displayNames of the ``assigned`` groups that hold them
     (``groups``; empty when the scope is every active user). One pass over the memberships of the assigned groups
-    when anyone is listed; none otherwise."""
-    left = {i for i in directory.in_scope_idp_ids
-            if (p := people.get(i)) is None or p.status not in PROVISIONED_OR_HELD}
+    when anyone is listed; none otherwise. The people are read in ``people``'s order, the users with none found
+    by a set difference (was: each in-scope id looked up in the set's order, 110k lookups scattered over memory,
+    twice the time at 100k members; s22)."""
+    in_scope = directory.in_scope_idp_ids
+    left = set(in_scope.difference(people))  # no person
+    left.update(i for i, p in people.items() if p.status not in PROVISIONED_OR_HELD and i in in_scope)
     if left:
         left -= held_idp_ids(review_items, left, people)
     if not left:

@@ -338,12 +338,17 @@ def invited_address_doubts(directory: Directory, settled: Collection[str]) -> li
     guest's email, in IdP id order. ``settled``: IdP ids a ``linking.overrides`` entry (a link or ``never``) or
     Sigma's SCIM state already decides: no doubt. A guest's mail changes (a partner's rebrand, a re-invitation)
     while the UPN keeps the invited address: linking on either alone would convert or disable the wrong
-    account (tester17 finding 1; docs/formats.md §3f)."""
+    account (tester17 finding 1; docs/formats.md §3f). The guests are picked first, reading the users in export
+    order, and only they are sorted (was: every in-scope IdP id sorted and looked up in the set's order, 110k at
+    100k members, 0.2 s, for 748 guests; s22)."""
     out = []
     by_key = directory.member_ids_by_email_key
-    for iid in sorted(directory.in_scope_idp_ids):
-        user = directory.idp_users[iid]
-        if iid in settled or not user.is_guest or (invited := ext_upn_address(user.user_name)) is None:
+    users = directory.idp_users
+    in_scope = directory.in_scope_idp_ids
+    guest_ids = [iid for iid, user in users.items() if user.is_guest and iid in in_scope and iid not in settled]
+    for iid in sorted(guest_ids):
+        user = users[iid]
+        if (invited := ext_upn_address(user.user_name)) is None:
             continue
         primary = user.primary_email
         if primary is None or not primary.key or primary.key == email_key(invited):
@@ -425,18 +430,17 @@ def invitation_pending_items(people: Iterable[Person], actions: Iterable[Action]
     today would be locked out by the switch, on an identity nobody has claimed yet, unless
     ``guests.confirm_pending_invitations`` names the IdP user (:func:`confirmed_pending`: the admin knows, and they
     will redeem it). Informational when the plan creates them: nobody loses a sign-in they have, the account
-    waits for them (docs/policy.md ``guests``)."""
+    waits for them (docs/policy.md ``guests``). The few people concerned are found first (:func:`_pending_people`),
+    and the plan's actions read only when there are any (was: every action's id gathered for every plan; s22)."""
+    concerned = _pending_people(people, directory)
+    if not concerned:
+        return []
     signing = {a.id for a in actions if a.kind in (ActionKind.SCIM_LINK_USER, ActionKind.SCIM_CREATE_USER)}
     confirmed = confirmed_pending(policy, directory)
     items = []
-    for person in people:
+    for person, untold in concerned:
         user = person.idp_user
-        if user is None:
-            continue
-        untold = (directory.lacks(user, INVITATION_FIELD)
-                  if not user.invitation_pending and user.is_guest and directory.missing_columns else None)
-        if not user.invitation_pending and untold is None:
-            continue
+        assert user is not None
         member = person.member
         if member is not None and action_id(ActionKind.SCIM_LINK_USER, member.member_id) in signing:
             what = (f"converts and links guest {member.email!r}" if person.converted
@@ -446,6 +450,21 @@ def invitation_pending_items(people: Iterable[Person], actions: Iterable[Action]
             items.append(_pending_item(person, "creates them", blocking=False, tail="", rule="guests.action",
                                        resolution=outside_policy(_RESEND.format(user.id) + "; export and plan again")))
     return sorted(items, key=lambda r: r.id)
+
+
+def _pending_people(people: Iterable[Person], directory: Directory) -> list[tuple[Person, MissingColumn | None]]:
+    """``(person, untold)`` of each of ``people`` whose IdP user's invitation is pending
+    (:attr:`planner.model.IdpUser.invitation_pending`; ``untold`` ``None``) or, a guest whose users file lacks
+    ``externalUserState``, cannot be told (``untold``: :meth:`planner.directory.Directory.lacks`), in ``people``'s
+    order; what :func:`invitation_pending_items` reads. The IdP users are read first, in export order (the people,
+    sorted by person key, reach them scattered over memory), and the people only when one is concerned (s22)."""
+    lacking = bool(directory.missing_columns)
+    concerned = {iid for iid, user in directory.idp_users.items() if user.invitation_pending or (
+        lacking and user.is_guest and directory.lacks(user, INVITATION_FIELD) is not None)}
+    if not concerned:
+        return []
+    return [(p, None if p.idp_user.invitation_pending else directory.lacks(p.idp_user, INVITATION_FIELD))
+            for p in people if p.idp_user is not None and p.idp_user.id in concerned]
 
 
 _RESEND = ("resend the invitation of IdP user {} (Entra admin center: the user's B2B invitation, Resend invitation) "
