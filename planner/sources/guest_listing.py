@@ -35,12 +35,12 @@ def guest_listing_in_doubt(idp: IdpDirectory, members: Iterable[SigmaMember]) ->
     ``#EXT#`` userName), and Sigma has an active guest member; else ``None`` (module docstring). A deleted user
     (:func:`~.status_listing.deleted`: a Deleted users download beside the list) is none of the listing's, so a
     deleted guest does not vouch for it (tester22 finding 7)."""
-    users = [u for u in idp.users if not deleted(u)]  # a deleted guest is none of the listing's (tester22 finding 7)
-    if not any(u.user_type for u in users) or any(u.is_guest for u in users):
-        return None
+    users = idp.users
+    if not any(u.user_type for u in users) or any(u.is_guest and not deleted(u) for u in users):
+        return None  # a deleted guest is none of the listing's (tester22 finding 7)
     if not active_guests(members):
         return None
-    return listing_file(idp, users)
+    return listing_file(idp, [u for u in users if not deleted(u)])
 
 
 def guest_listing_finding(idp: IdpDirectory, members: Iterable[SigmaMember]) -> Finding | None:

@@ -44,7 +44,8 @@ def deleted(user: IdpUser) -> bool:
     """Whether ``user`` is a deleted user (:data:`DELETION_FIELDS` set, or an Entra userPrincipalName of a deleted
     user, :func:`planner.sources.entra.deleted_user_upn`): listed by a deleted-users answer or file, never by the
     users listing, so it says nothing about whether that listing was filtered (tester22 finding 7)."""
-    return any(user.attributes.get(f) for f in DELETION_FIELDS) or deleted_user_upn(user.user_name, user.id) is not None
+    return any(map(user.attributes.get, DELETION_FIELDS)) or (
+        len(user.user_name) > 32 and deleted_user_upn(user.user_name, user.id) is not None)
 
 
 def listing_file(idp: IdpDirectory, users: list[IdpUser]) -> str | None:
@@ -79,8 +80,11 @@ def inactive_listing_in_doubt(idp: IdpDirectory) -> InactiveListingDoubt | None:
         return InactiveListingDoubt(path, True) if path is not None else None
     if idp.fetched_at is not None:
         return None
-    told = [u for u in idp.users if u.active is not None and not deleted(u)]
-    if not told or any(u.active is False for u in told):
+    told = [u for u in idp.users if u.active is not None]
+    if any(u.active is False and not deleted(u) for u in told):  # deleted() read for the inactive users only
+        return None
+    told = [u for u in told if not deleted(u)]  # the listing's users: read whole only when it is in doubt
+    if not told:
         return None
     first = listing_file(idp, told)
     suspends = bool(SUSPENDING_FORMATS.intersection(idp.format.split("+")))
