@@ -46,7 +46,7 @@ from .execute.journal import (
     ClosureRow, JournalRow, RunRow, journal_path, read_closures, read_journal_file, read_reversals, record_closure,
     utc_now,
 )
-from .execute.history import JournalHome, gone_words, plan_journals
+from .execute.history import JournalHome, PlanJournals, check_journal_runs, gone_words, plan_journals
 from .execute.resume import INTERRUPTED_ENDS, how_it_ended, resume_of, unfinished_head, unfinished_run
 from .model import (
     AppliedAction, AppliedArchive, AppliedPush, AppliedRefusal, AppliedRuns, AppliedRunTime, AppliedSeen, AppliedSetUp,
@@ -366,6 +366,13 @@ def journal_read(path: Path, digest: str) -> tuple[Path, str | None]:
     Raises :class:`AppliedError` (one line naming the file), :class:`planner.execute.errors.ApplyRefused` for an index
     or journal that cannot be read."""
     found = plan_journals(path, digest)
+    journal, note = _journal_chosen(path, digest, found)
+    check_journal_runs(found, journal, "no plan written")  # restored from an older copy: lacks runs the index records
+    return journal, note
+
+
+def _journal_chosen(path: Path, digest: str, found: PlanJournals) -> tuple[Path, str | None]:
+    """:func:`journal_read`'s choice of journal among ``found`` (:func:`plan_journals` of ``path``), and its note."""
     beside = journal_path(path)
     other = found.other_history()
     if other is not None:

@@ -48,7 +48,8 @@ Sigma, and before any file is written unless said otherwise):
    plan's run in the undone plan's journal (:func:`planner.execute.reversals.record_undo_run`,
    under that plan's apply lock), and a re-plan's in the journal of each plan it was made ``--applied`` with
    (:func:`planner.execute.reversals.record_takeover`: it took over from them, so they are never applied again; a
-   journal not found is one note line), then the run (:mod:`planner.execute.runner`), then the verification
+   journal not found is one note line), all inside the journal transaction that starts the run
+   (:meth:`planner.execute.journal.Journal.start_run`: a start refused records nothing anywhere), then the run (:mod:`planner.execute.runner`), then the verification
    (:mod:`planner.execute.verify`; of a ``--resume``, the actions it ran, :func:`verified_actions`;
    done actions it finds not as planned become ``failed``
    in the journal, for ``--resume``; an object it cannot read after the retries is "could not
@@ -71,6 +72,11 @@ Ctrl-C (or SIGTERM, alike: :mod:`planner.execute.signals`) lets the actions in f
 Ctrl-C once every action of the run has finished stops the verification only: the run is recorded
 (:func:`run_status`: ``unverified`` when every action is done), its result file written, and
 :class:`ApplyInterrupted` says to run ``sigma-migrate verify`` (:func:`interrupted_verification_line`).
+
+A journal write SQLite refuses (another program holds the file past
+:data:`planner.execute.journal.BUSY_TIMEOUT`, a full disk: :class:`planner.execute.journal.JournalWriteError`, whichever
+write met it) is :class:`ApplyRefused`, one line saying what the run had written and that ``--resume`` continues it
+(:func:`journal_stopped`; tester22 finding 2c).
 
 ``--dry-run`` (:func:`dry_run_lines`) does steps 1 and 5 without credentials
 (the same refusals for a missing or unsafe base URL), sends nothing, writes
@@ -122,6 +128,7 @@ from .journal import (
     WRITTEN_BY_INTERRUPTED_RUN,
     Journal,
     JournalRow,
+    JournalWriteError,
     RunRow,
     apply_lock,
     journal_path,
@@ -1160,17 +1167,27 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
                 journal.reset_for_rerun([a.id for a in actions])  # a finished plan again: check every object again
 
         started_at, t0 = utc_now(), time.monotonic()
-        record_run(plan_path, plan.digest, journal.path, RunRow(
-            journal.next_run_id(), mode, started_at, None, None, {}, None, None, wave.label, wave.action_ids,
-            selection_words(wave)), target)  # before the first write: a copy of this plan finds this journal
-        if undone_plan_journal is not None:  # before the first write: the undone plan is never applied again
-            record_undo_run(plan, plan_path, undone_plan_journal, journal.next_run_id(), started_at, actions, target)
-        for note in record_takeover(plan, plan_path, taken_over, journal.next_run_id(), started_at, target):
-            echo(note)  # before the first write: the plans it took over from are never applied again
+        notes: list[str] = []
+        journal_at = journal.path
+
+        def recorded(run: int) -> None:
+            """The run recorded elsewhere, before the first write, in the transaction that starts it in the journal
+            (:meth:`Journal.start_run`): the undone plan is never applied again, the plans it took over from neither,
+            and a copy of this plan finds this journal (the state index last: its run is in the journal)."""
+            if undone_plan_journal is not None:
+                record_undo_run(plan, plan_path, undone_plan_journal, run, started_at, actions, target)
+            notes.extend(record_takeover(plan, plan_path, taken_over, run, started_at, target))
+            record_run(plan_path, plan.digest, journal_at, RunRow(
+                run, mode, started_at, None, None, {}, None, None, wave.label, wave.action_ids,
+                selection_words(wave)), target)
+
         run_id = journal.start_run(
             mode, approver=approval.approver if approval else "auto-approve",
             approved_at=approval.approved_at if approval else None,
-            wave=wave.label, wave_actions=wave.action_ids, selection=selection_words(wave), started_at=started_at)
+            wave=wave.label, wave_actions=wave.action_ids, selection=selection_words(wave), started_at=started_at,
+            recorded=recorded)
+        for note in notes:
+            echo(note)
         started = True
         signals.run_started(journal.path, run_id, resume_command(plan_path, selection_words(wave)))
         clients.users = UserIndex()
@@ -1213,6 +1230,9 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
         journal = None
         write_results(plan, report, redactor, html=options.write_html)
         return report
+    except JournalWriteError as exc:
+        raise ApplyRefused(journal_stopped(str(exc), run_id if started else None,
+                                           resume_command(plan_path, selection_words(wave)))) from None
     except KeyboardInterrupt:
         if not started:
             raise ApplyInterrupted("interrupted before the first write; nothing was changed in Sigma") from None
@@ -1223,7 +1243,7 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
         if journal is not None:
             try:
                 journal.finish_run("interrupted", journal.counts())
-            except sqlite3.Error:
+            except (sqlite3.Error, JournalWriteError):
                 pass
         raise ApplyInterrupted(f"interrupted; run `{resume_command(plan_path, selection_words(wave))}` to continue"
                                ) from None
@@ -1232,6 +1252,20 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
             _close(clients)
         if journal is not None:
             journal.close()
+
+
+def journal_stopped(refused: str, run_id: int | None, resume: str) -> str:
+    """The one line of an apply whose journal SQLite would not write (``refused``: :class:`JournalWriteError`'s,
+    ``<journal>: held by another program (database is locked: ...); close the program holding <journal>``), and
+    what the run had written: before run ``run_id`` started (``None``) nothing, ``, then apply again; nothing was
+    written``; after, the run stopped where the journal stopped, its finished actions recorded, its action in flight
+    recorded ``running`` (checked in Sigma before it is sent again), and ``resume`` (:func:`resume_command`)
+    continues it. tester22 finding 2c (was: a traceback ending ``sqlite3.OperationalError: database is locked``)."""
+    if run_id is None:
+        return f"{refused}, then apply again; nothing was written"
+    return (f"{refused}, then run `{resume}` to continue run {run_id}: it stopped at its first step the journal could "
+            "not record; what it wrote to Sigma before is recorded there (an action in flight is checked in Sigma "
+            "before it is sent again)")
 
 
 @dataclass(frozen=True)

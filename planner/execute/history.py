@@ -32,7 +32,8 @@ it:
 The rules read it (nothing else; the journal stays the record of what was done):
 :func:`recorded_endings` adds its rollbacks and supersessions to the journal's, so a copy is refused as the
 original is; :func:`check_journal_home` refuses a plan whose runs the index records with a journal that is not
-the one beside this file (a copy, or a deleted journal): never a second history of one digest.
+the one beside this file (a copy, or a deleted journal): never a second history of one digest;
+:func:`check_journal_runs` refuses a journal lacking runs the index records with it (restored from an older copy).
 """
 
 from __future__ import annotations
@@ -195,7 +196,8 @@ def _same_file(a: str | Path, b: str | Path) -> bool:
 def record_run(plan_path: str | Path, digest: str, journal: Path, run: RunRow, target: str | None) -> None:
     """Record that ``run`` (its number, selection, mode and start) of the plan of ``digest`` at ``plan_path``
     writes to ``journal`` and to the Sigma ``target`` (its REST base URL, :func:`planner.execute.targets.normal_base_url`):
-    called by apply before the run's first write, holding :func:`digest_lock`. That journal becomes the plan's last
+    called by apply before the run's first write, holding :func:`digest_lock`, inside the journal transaction that
+    starts the run (:meth:`planner.execute.journal.Journal.start_run`: a run the index records is in the journal). That journal becomes the plan's last
     for that target (:func:`check_journal_home` then accepts only it there). The index is written in this version's
     format (an older file's entries keep no target). Raises :class:`ApplyRefused` when the index cannot be read or
     written (nothing was sent yet)."""
@@ -272,6 +274,18 @@ class PlanJournals:
     beside: Path | None
     homes: tuple[JournalHome, ...]
     target: str | None = None
+    every: tuple[JournalHome, ...] = ()
+    """Every journal the index records runs of the plan with, of every Sigma: what a journal file must hold
+    (:meth:`lacking`: one file holds the runs of every Sigma it was applied to from that folder)."""
+
+    def lacking(self, journal: Path, runs: Sequence[RunRow]) -> tuple[RunStart, ...]:
+        """The runs the index records with the file ``journal`` that ``runs`` (its ``runs`` rows) lack, by run
+        number and start (ISO 8601 UTC, as both record it), oldest first: a journal restored from an older copy
+        (tester22 finding 2d: apply ran "run 2" again over the lost one, verify counted what the copy has, undo left
+        the lost wave as it was)."""
+        have = {(r.run_id, r.started_at) for r in runs}
+        return tuple(s for h in self.every if _same_file(h.journal, journal) for s in h.runs
+                     if (s.run, s.started_at) not in have)
 
     @functools.cached_property
     def live(self) -> tuple[JournalHome, ...]:
@@ -330,10 +344,31 @@ def plan_journals(plan_path: str | Path | None, digest: str, target: str | None 
     sigma-migrate's state index records (:func:`read_history`), those of the Sigma ``target`` only when given
     (:func:`counts_for`: the REST base URL of the command, :func:`planner.execute.targets.normal_base_url`). Reads
     only. Raises :class:`ApplyRefused` (one line) when the index cannot be read."""
-    homes = tuple(h for h in read_history(digest).journals if counts_for(h.target, target))
+    every = read_history(digest).journals
+    homes = tuple(h for h in every if counts_for(h.target, target))
     beside = journal_path(plan_path) if plan_path is not None else None
     return PlanJournals(None if plan_path is None else str(plan_path), digest,
-                        beside if beside is not None and _journal_of(beside, digest) else None, homes, target)
+                        beside if beside is not None and _journal_of(beside, digest) else None, homes, target, every)
+
+
+def check_journal_runs(found: PlanJournals, journal: Path, done: str = "nothing was written") -> None:
+    """Refuse (:class:`ApplyRefused`, one line) the journal file ``journal`` of the plan of ``found`` (its
+    :func:`plan_journals`) when it lacks a run the state index records with it (:meth:`PlanJournals.lacking`): a
+    journal restored from an older copy (a backup, a sync client) holds neither what those runs wrote nor that they
+    ran, so an apply would number its run as one of them and redo their actions, verify would count without them and
+    undo would leave what they wrote as it is (tester22 finding 2d). ``done``: what the command did not do
+    (``nothing was written``, ``no plan written``). The one check of ``apply`` (every mode), ``approve`` and
+    ``verify`` (:func:`check_journal_home`), ``undo`` and ``plan --applied`` (docs/apply.md "Where a plan's history
+    lives")."""
+    lacking = found.lacking(journal, read_journal_file(journal)[1])
+    if not lacking:
+        return
+    words = ", ".join(f"run {r.run} ({r.applied}, started {r.started_at})" for r in lacking)
+    raise ApplyRefused(
+        f"{journal}: this journal lacks {words} of plan {found.digest}, which sigma-migrate's state index records "
+        "with it: restored from an older copy? What those runs wrote to Sigma is not in it, so it cannot be applied, "
+        "verified or undone from it; put back the newest copy of this journal, or fetch Sigma's export again and plan "
+        f"again; {done}")
 
 
 def elsewhere(plan_path: str | Path, digest: str, target: str | None = None) -> str:
@@ -371,6 +406,9 @@ def check_journal_home(plan_path: str | Path, digest: str, command: str = "apply
     - that journal is gone and this file has none: the runs it recorded cannot be known any more (what they
       wrote, what is left): put it back, or fetch Sigma's export again and plan again.
 
+    First, the journal beside this file lacking a run the index records with it (restored from an older copy) is
+    refused (:func:`check_journal_runs`; tester22 finding 2d).
+
     A journal beside this file that is the plan's while every journal the index knows is gone is the plan's
     history moved with it: accepted (apply records its new place, :func:`record_run`). Called by ``approve``,
     ``apply`` (every mode, ``--dry-run`` as a note) and ``verify`` after the rollback and supersession checks
@@ -381,6 +419,8 @@ def check_journal_home(plan_path: str | Path, digest: str, command: str = "apply
     http://127.0.0.1:8765, give that Sigma's REST base URL (--rest-base-url); nothing was written``."""
     found = plan_journals(plan_path, digest, target)
     homes, here, live = found.homes, found.beside is not None, found.live
+    if found.beside is not None:
+        check_journal_runs(found, found.beside)  # restored from an older copy: lacks runs the index records
     if not homes or found.beside_known:
         return
     if here and not live:

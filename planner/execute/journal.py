@@ -138,6 +138,43 @@ def journal_path(plan_path: str | Path) -> Path:
     return plan_path.with_name(plan_path.name + ".journal.sqlite")
 
 
+BUSY_TIMEOUT = 30.0
+"""Seconds SQLite waits for a lock another program holds on a journal (``sqlite3.connect(timeout=...)``) before
+:func:`journal_error` names that program's hold."""
+
+_HELD = (5, 6)
+"""``SQLITE_BUSY`` and ``SQLITE_LOCKED`` (https://www.sqlite.org/rescode.html): another connection holds the file."""
+
+
+class JournalWriteError(ApplyRefused):
+    """A write to a journal SQLite refused (:class:`_Transaction`, :meth:`Journal.open`): ``str()`` is
+    :func:`journal_error`'s one line, without what the run had written; apply adds that
+    (:func:`planner.execute.apply.journal_stopped`; tester22 finding 2c: a journal held by another program made apply
+    print a traceback ending ``sqlite3.OperationalError: database is locked``). ``path``: the journal."""
+
+    def __init__(self, line: str, path: Path) -> None:
+        super().__init__(line)
+        self.path = path
+
+
+def held(error: BaseException | None) -> bool:
+    """Whether ``error`` is SQLite's "another connection holds this file" (``SQLITE_BUSY``/``SQLITE_LOCKED``, or
+    their extended codes: ``sqlite_errorcode & 0xff``): a database browser with a write transaction open on the
+    journal, a backup tool locking it."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return isinstance(error, sqlite3.OperationalError) and code is not None and code & 0xFF in _HELD
+
+
+def journal_error(path: Path, error: sqlite3.Error, advice: str = "") -> ApplyRefused:
+    """The one-line refusal of an SQLite ``error`` on the journal file ``path``, for every reader and writer: held by
+    another program (:func:`held`): ``<path>: held by another program (database is locked: a database browser or a
+    backup tool has it open); close the program holding <path>``, else :func:`unusable` with ``advice``."""
+    if held(error):
+        return ApplyRefused(f"{path}: held by another program ({error}: a database browser or a backup tool has it "
+                            f"open); close the program holding {path}")
+    return unusable(path, error if isinstance(error, sqlite3.DatabaseError) else None, advice)
+
+
 def unusable(path: Path, error: sqlite3.DatabaseError | None = None, advice: str = "") -> ApplyRefused:
     """The one refusal of a file at a journal's place that is no usable journal (every reader and :meth:`Journal.open`
     raise it; one line): ``<path>: not a usable journal (<why>)<advice>``, ``why`` saying an empty file as such
@@ -314,8 +351,8 @@ def _read_only(path: Path, read: Callable[[sqlite3.Connection], T], missing: T) 
             return read(db)
         finally:
             db.close()
-    except sqlite3.DatabaseError as exc:
-        raise unusable(path, exc) from None
+    except sqlite3.Error as exc:
+        raise journal_error(path, exc) from None
 
 
 def record_reversal(path: Path, digest: str, reversal: ReversalRow) -> None:
@@ -332,7 +369,7 @@ def record_reversal(path: Path, digest: str, reversal: ReversalRow) -> None:
         if "kind" not in {r[1] for r in db.execute("PRAGMA table_info(reversals)").fetchall()}:
             db.execute("ALTER TABLE reversals ADD COLUMN kind TEXT")
         superseded = reversal.kind == SUPERSEDED
-        with _Transaction(db, threading.Lock()) as cur:
+        with _Transaction(db, threading.Lock(), path) as cur:
             cur.execute("INSERT INTO reversals(undo_plan, undo_digest, undo_run, at, action_ids, kind) "
                         "VALUES (?, ?, ?, ?, ?, ?)", (reversal.undo_plan, reversal.undo_digest, reversal.undo_run,
                                                      reversal.at, json.dumps(list(reversal.action_ids)),
@@ -350,7 +387,7 @@ def _plan_journal(path: Path, digest: str) -> Iterator[sqlite3.Connection]:
     journal), closed after; :class:`ApplyRefused` (one line) when it is not a journal or one of another plan (what
     :func:`record_reversal` and :func:`record_closure` write through)."""
     try:
-        db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT)
         try:
             row = db.execute("SELECT value FROM meta WHERE key='plan_digest'").fetchone()
             if row is None or row[0] != digest:
@@ -359,8 +396,8 @@ def _plan_journal(path: Path, digest: str) -> Iterator[sqlite3.Connection]:
             yield db
         finally:
             db.close()
-    except sqlite3.DatabaseError as exc:
-        raise unusable(path, exc) from None
+    except sqlite3.Error as exc:
+        raise journal_error(path, exc) from None
 
 
 @dataclass(frozen=True)
@@ -393,7 +430,7 @@ def record_closure(path: Path, digest: str, closure: ClosureRow) -> None:
     a ``closed-by-policy`` event, one transaction; the table is made in an older journal); a run closed already
     keeps its first row. Raises :class:`ApplyRefused` (one line) when the file is not a journal, or one of another
     plan, or is locked by an apply past SQLite's 30 s wait."""
-    with _plan_journal(Path(path), digest) as db, _Transaction(db, threading.Lock()) as cur:
+    with _plan_journal(Path(path), digest) as db, _Transaction(db, threading.Lock(), Path(path)) as cur:
         cur.execute("INSERT OR IGNORE INTO closures(run_id, at, entry) VALUES (?, ?, ?)",
                     (closure.run_id, closure.at, closure.entry))
         if cur.rowcount:
@@ -440,8 +477,8 @@ def read_journal_file(path: Path) -> tuple[str | None, list[RunRow], dict[str, J
                 f" outcome, ids, before_image, error, {added} FROM actions ORDER BY seq").fetchall()
         finally:
             db.close()
-    except sqlite3.DatabaseError as exc:
-        raise unusable(path, exc) from None
+    except sqlite3.Error as exc:
+        raise journal_error(path, exc) from None
     runs = [_run_row(r) for r in raw]
     rows = {r[0]: JournalRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], json.loads(r[9]) if r[9] else {},
                              json.loads(r[10]) if r[10] else None, r[11], r[12]) for r in actions}
@@ -479,14 +516,15 @@ class Journal:
         existed = path.is_file()
         advice = "; put back a good copy of it, or move it away to start over"
         try:
-            db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+            db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT)
             if existed and db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone() \
                     is None:  # never made a journal over a file that is none (an empty one: its runs are lost)
                 db.close()
                 raise unusable(path, advice=advice)
             return cls._opened(path, db, plan_path, digest, actions, tool_version)
-        except sqlite3.DatabaseError as exc:
-            raise unusable(path, exc, advice) from None
+        except sqlite3.Error as exc:
+            line = journal_error(path, exc, advice)
+            raise JournalWriteError(str(line), path) if held(exc) else line from None
 
     @classmethod
     def _opened(cls, path: Path, db: sqlite3.Connection, plan_path: str | Path, digest: str,
@@ -530,16 +568,20 @@ class Journal:
         return journal
 
     def _tx(self):
-        return _Transaction(self._db, self._lock)
+        return _Transaction(self._db, self._lock, self.path)
 
     # ------------------------------------------------------------------ runs
 
     def start_run(self, mode: str, *, approver: str | None = None, approved_at: str | None = None,
                   wave: str = "", wave_actions: Iterable[str] | None = None, selection: Iterable[str] = (),
-                  started_at: str | None = None) -> int:
+                  started_at: str | None = None, recorded: Callable[[int], None] | None = None) -> int:
         """A new ``runs`` row (and a ``run-start`` event): mode, who approved, which wave, its actions and
         the ``--only`` / ``--limit`` words that chose it; ``started_at`` (default now) as another record of
-        the run gave it (:func:`record_reversal`)."""
+        the run gave it (:func:`record_reversal`). ``recorded(run_id)`` records the run elsewhere (sigma-migrate's
+        state index, an undone plan's journal) inside the same transaction, this journal's write lock held: the
+        run is in the journal exactly when those records were made (one raising rolls the row back; the journal
+        held by another program refuses before any of them), never a run the index records and the journal lacks
+        (tester22 finding 2: :func:`planner.execute.history.check_journal_runs` refuses such a journal)."""
         with self._tx() as cur:
             cur.execute(
                 "INSERT INTO runs(mode, started_at, approver, approved_at, wave, wave_actions, selection)"
@@ -547,11 +589,14 @@ class Journal:
                 (mode, started_at or utc_now(), approver, approved_at, wave,
                  None if wave_actions is None else json.dumps(list(wave_actions)), json.dumps(list(selection))),
             )
-            self.run_id = int(cur.lastrowid)
+            run_id = int(cur.lastrowid)
             cur.execute(
                 "INSERT INTO events(run_id, action_id, at, event, detail) VALUES (?, NULL, ?, 'run-start', ?)",
-                (self.run_id, utc_now(), mode),
+                (run_id, utc_now(), mode),
             )
+            if recorded is not None:
+                recorded(run_id)
+        self.run_id = run_id
         return self.run_id
 
     def next_run_id(self) -> int:
@@ -785,18 +830,37 @@ def _image_json(image: Mapping[str, Any] | None) -> str | None:
     return None if image is None else json.dumps(image, sort_keys=True, default=str)
 
 
-class _Transaction:
-    """``with``: lock, ``BEGIN IMMEDIATE``, commit (or rollback on error)."""
+def _of_the_file(error: BaseException) -> bool:
+    """Whether ``error`` is SQLite's about the journal file (held, full disk, I/O, damaged: ``OperationalError`` or a
+    bare ``DatabaseError``), not a fault of this program (a closed connection's ``ProgrammingError``, a constraint's
+    ``IntegrityError``), which passes unchanged."""
+    return isinstance(error, sqlite3.OperationalError) or type(error) is sqlite3.DatabaseError
 
-    def __init__(self, db: sqlite3.Connection, lock: threading.Lock):
+
+class _Transaction:
+    """``with``: lock, ``BEGIN IMMEDIATE``, commit (or rollback on error): every write to a journal goes through
+    one, and an SQLite error of any of them (the file held by another program past :data:`BUSY_TIMEOUT`, a full
+    disk) is :class:`JournalWriteError` naming ``path``, the transaction rolled back (never a half-recorded step).
+    The one mechanism apply's refusal of a journal it cannot write is made from (tester22 finding 2c)."""
+
+    def __init__(self, db: sqlite3.Connection, lock: threading.Lock, path: Path):
         self._db = db
         self._lock = lock
+        self._path = path
+
+    def _refused(self, exc: sqlite3.Error) -> JournalWriteError:
+        return JournalWriteError(str(journal_error(self._path, exc)), self._path)
 
     def __enter__(self) -> sqlite3.Cursor:
         self._lock.acquire()
         try:  # a closed journal or a busy timeout must not leave the lock held: every thread would wait on it
             self._cur = self._db.cursor()
             self._cur.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            self._lock.release()
+            if not _of_the_file(exc):
+                raise
+            raise self._refused(exc) from None
         except BaseException:
             self._lock.release()
             raise
@@ -804,6 +868,19 @@ class _Transaction:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
-            self._cur.execute("ROLLBACK" if exc_type else "COMMIT")
+            if exc_type is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    self._cur.execute("ROLLBACK")
+                if _of_the_file(exc):
+                    raise self._refused(exc) from None
+                return
+            try:
+                self._cur.execute("COMMIT")
+            except sqlite3.Error as failed:
+                with contextlib.suppress(sqlite3.Error):
+                    self._cur.execute("ROLLBACK")
+                if not _of_the_file(failed):
+                    raise
+                raise self._refused(failed) from None
         finally:
             self._lock.release()

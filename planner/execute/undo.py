@@ -112,7 +112,7 @@ from ..payloads import (
 from ..planfile import fingerprint_of, plan_policy, read_plan
 from ..outcomes import account_type_counts, seat_counts
 from .actions import with_user_names
-from .history import recorded_endings
+from .history import check_journal_runs, plan_journals, recorded_endings
 from .journal import JournalRow, RunRow, read_journal_file, read_reversals
 from .resume import (INTERRUPTED_ENDS, how_it_ended, selection_text, undone_runs_note, unfinished_run,
                      unfinished_undo_note)
@@ -666,6 +666,7 @@ def build_undo_plan(journal: str | Path, plan_path: str | Path | None = None, *,
     if plan.digest != digest:
         raise UndoError(f"{journal}: journal belongs to plan {digest}, not {plan.digest} ({source}); "
                         "undo needs the plan that journal applied")
+    check_journal_runs(plan_journals(None, digest), journal, "no undo plan written")  # restored from an older copy
     if plan.summary.undoes:
         raise UndoError(undo_of_undo_message(journal, source, plan.summary.undoes))
     check_not_superseded(source, recorded_endings(plan.digest, read_reversals(journal)), UndoError, SUPERSEDED_UNDO,
