@@ -65,8 +65,9 @@ def rolled_back(tmp_path, capsys, monkeypatch):
 
 
 @contextmanager
-def rolled_back_sequence(tmp_path, capsys, monkeypatch):
-    """The tester's sequence up to the approved undo plan, in ``tmp_path`` with relative paths:
+def sample_plan_in_sandbox(tmp_path, capsys, monkeypatch, approver: str = "T11"):
+    """The bundled sample's plan (okta, reviewed policy) written to ``tmp_path/plan.json`` and approved by
+    ``approver``, ``tmp_path`` the current folder, and a sandbox seeded with the sample (a real HTTP server):
     ``(server, counter, cli)``; ``cli(*argv)`` runs the CLI with the sandbox's credentials and URLs."""
     plan, _ = plan_from_paths(str(SIGMA), [str(OKTA)], str(POLICY))
     assert (len(plan.actions), plan.blocking_items) == (196, ())
@@ -79,15 +80,23 @@ def rolled_back_sequence(tmp_path, capsys, monkeypatch):
         return run_cli_with_environ(capsys, monkeypatch, sandbox_env(server), *argv, *(urls if targets else ()))
 
     try:
-        assert cli("approve", "plan.json", "--by", "T11", targets=False)[0] == 0
+        assert cli("approve", "plan.json", "--by", approver, targets=False)[0] == 0
+        yield server, counter, cli
+    finally:
+        server.close()
+
+
+@contextmanager
+def rolled_back_sequence(tmp_path, capsys, monkeypatch):
+    """The tester's sequence up to the approved undo plan, in ``tmp_path`` with relative paths:
+    ``(server, counter, cli)`` (:func:`sample_plan_in_sandbox`)."""
+    with sample_plan_in_sandbox(tmp_path, capsys, monkeypatch) as (server, counter, cli):
         code, out, err = cli("apply", "plan.json")
         assert code == 0, out + err
         code, out, err = cli("undo", "plan.json.journal.sqlite", "--out", "undo.json")
         assert code == 0, out + err
         assert cli("approve", "undo.json", "--by", "T11", targets=False)[0] == 0
         yield server, counter, cli
-    finally:
-        server.close()
 
 
 def refusal(at: str) -> str:

@@ -23,13 +23,10 @@ import pytest
 
 from planner.execute import journal as journal_module
 from planner.execute.journal import Journal, read_journal
-from planner.planfile import read_plan, write_plan
-from planner.planning import plan_from_paths
+from planner.planfile import read_plan
 from planner.state import history_path
 
-from .conftest import run_cli_with_environ
-from .execute_support import counting_sandbox, sandbox_env
-from .test_apply_after_rollback import OKTA, POLICY, SIGMA
+from .test_apply_after_rollback import OKTA, POLICY, SIGMA, sample_plan_in_sandbox
 
 HELD = ("plan.json.journal.sqlite: held by another program (database is locked: a database browser or a backup tool "
         "has it open); close the program holding plan.json.journal.sqlite")
@@ -38,23 +35,11 @@ HELD = ("plan.json.journal.sqlite: held by another program (database is locked: 
 @pytest.fixture
 def first_wave(tmp_path, capsys, monkeypatch):
     """The sample's plan approved and its first wave applied (``--only group:Finance``, run 1), ``tmp_path`` the
-    current folder: ``(server, counter, cli)``."""
-    plan, _ = plan_from_paths(str(SIGMA), [str(OKTA)], str(POLICY))
-    write_plan(plan, tmp_path / "plan.json")
-    monkeypatch.chdir(tmp_path)
-    server, counter = counting_sandbox(SIGMA)
-    urls = ("--rest-base-url", server.base_url, "--scim-base-url", server.scim_base_url)
-
-    def cli(*argv: str, targets: bool = True) -> tuple[int, str, str]:
-        return run_cli_with_environ(capsys, monkeypatch, sandbox_env(server), *argv, *(urls if targets else ()))
-
-    try:
-        assert cli("approve", "plan.json", "--by", "T22", targets=False)[0] == 0
+    current folder: ``(server, counter, cli)`` (tests/test_apply_after_rollback.py's sample_plan_in_sandbox)."""
+    with sample_plan_in_sandbox(tmp_path, capsys, monkeypatch, "T22") as (server, counter, cli):
         code, out, err = cli("apply", "plan.json", "--only", "group:Finance")
         assert code == 0, out + err
         yield server, counter, cli
-    finally:
-        server.close()
 
 
 def recorded_runs(digest: str) -> list[tuple[int, str, str]]:
