@@ -255,8 +255,8 @@ def test_an_emptied_or_damaged_journal_is_refused_never_made_anew_and_never_a_tr
     empty = "plan.json.journal.sqlite: not a usable journal (the file is empty, 0 bytes: cut short or overwritten)"
     for argv in (("apply", "plan.json"), ("apply", "plan.json", "--resume")):
         code, out, err = cli(*argv)
-        assert (code, err.splitlines()) == (1, [f"sigma-migrate: error: {empty}; put back a good copy of it, or move "
-                                                "it away to start over"]), argv
+        assert (code, err.splitlines()) == (1, [f"sigma-migrate: error: {empty}; put back a good copy of it, or, if "
+                                                "no run of this plan wrote to Sigma, move it away to start over"]), argv
     for argv, folder in ((("verify", "plan.json"), ""), (("undo", str(journal), "--out", "undo2.json"), f"{tmp_path}/")):
         code, out, err = cli(*argv)
         assert (code, err.splitlines()[-1]) == (1, f"sigma-migrate: error: {folder}{empty}"), argv
@@ -272,6 +272,6 @@ def test_an_emptied_or_damaged_journal_is_refused_never_made_anew_and_never_a_tr
     journal.write_bytes(whole[:4096] + b"\0" * 8192 + whole[4096 + 8192:])  # a damaged page
     code, out, err = cli("apply", "plan.json")
     assert (code, err.splitlines()) == (1, ["sigma-migrate: error: plan.json.journal.sqlite: not a usable journal (database disk "
-                                            "image is malformed); put back a good copy of it, or move it away to "
-                                            "start over"])
+                                            "image is malformed); put back a good copy of it, or, if no run of "
+                                            "this plan wrote to Sigma, move it away to start over"])
     assert counter.total() == writes

@@ -514,7 +514,9 @@ class Journal:
         """
         path = journal_path(plan_path)
         existed = path.is_file()
-        advice = "; put back a good copy of it, or move it away to start over"
+        # moving it away is a way out only when the state index records no run with it (else check_journal_home
+        # refuses the plan as one whose journal is gone: walk22)
+        advice = "; put back a good copy of it, or, if no run of this plan wrote to Sigma, move it away to start over"
         try:
             db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT)
             if existed and db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone() \
