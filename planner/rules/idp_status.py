@@ -45,6 +45,7 @@ status is 2 (Suspended)`` (:func:`inactive_because`).
 from __future__ import annotations
 
 from ..model import IdpUser
+from ..sources.entra import deleted_user_upn
 from ..sources.status_listing import DELETION_FIELDS
 
 NEVER_ACTIVATED = frozenset({"STAGED"})
@@ -90,12 +91,6 @@ GOOGLE_FLAGS = {"Suspended": "suspended: true", "Archived": "archived: true"}
 """The Directory API flag a Google status word was read from (:func:`planner.sources.google._status`)."""
 
 
-def _tombstone(user: IdpUser) -> bool:
-    """True when ``user``'s userPrincipalName is a soft-deleted Entra user's: the object id's 32 hex digits
-    prefixed to the old UPN (:func:`planner.sources.entra.deleted_user_upn`)."""
-    return len(user.user_name) > 32 and user.user_name[:32].casefold() == user.id.replace("-", "").casefold()
-
-
 def inactive_because(user: IdpUser, idp_format: str = "") -> str:
     """Why ``user`` is not active, naming the export's field and value (module docstring).
 
@@ -127,7 +122,7 @@ def inactive_because(user: IdpUser, idp_format: str = "") -> str:
             meaning = "never activated"
         return f"is {word}" + (f" ({meaning})" if meaning else "")
     if idp_format.startswith("entra"):
-        if _tombstone(user):
+        if deleted_user_upn(user.user_name, user.id) is not None:
             return "was deleted (its userPrincipalName is a deleted user's)"
         return "is disabled (accountEnabled: false)"
     return "is inactive (active: false)"
